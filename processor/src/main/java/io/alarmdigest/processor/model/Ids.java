@@ -1,0 +1,29 @@
+package io.alarmdigest.processor.model;
+
+import java.nio.charset.StandardCharsets;
+
+/** The contract's rule for IDs: non-empty strings of at most {@value #MAX_BYTES} UTF-8 bytes, any characters. */
+public final class Ids {
+    public static final int MAX_BYTES = 256;
+
+    private Ids() {
+    }
+
+    /**
+     * @throws InvalidMessageException naming {@code field} when it is missing, empty or too long
+     */
+    public static String require(String field, String value) {
+        if (value == null) {
+            throw new InvalidMessageException(DlqReason.MISSING_FIELD, field + " is missing");
+        }
+        if (value.isEmpty()) {
+            throw new InvalidMessageException(DlqReason.BAD_ID, field + " must not be empty");
+        }
+        int bytes = value.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_BYTES) {
+            throw new InvalidMessageException(DlqReason.BAD_ID,
+                field + " must be at most " + MAX_BYTES + " UTF-8 bytes, but has " + bytes);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,51 @@
+package io.alarmdigest.processor.topology;
+
+import io.alarmdigest.processor.model.InvalidMessageException;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends a bad record to the dead-letter topic (contract rule 9): the offending bytes and key as they came, their
+ * headers kept (so the NATS provenance travels), plus {@code dlq-reason} ({@code <code>: <sentence>}) and
+ * {@code dlq-source} ({@code <topic>/<partition>/<offset>}). Counts it and logs it, rate-limited per reason.
+ * Written in the same transaction as the input offset, so a bad record is neither lost nor dead-lettered twice.
+ */
+final class DeadLetters {
+    static final String REASON_HEADER = "dlq-reason";
+    static final String SOURCE_HEADER = "dlq-source";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
+
+    private final ProcessorContext<String, byte[]> context;
+    private final Sensor counter;
+    private final RateLimitedLog log = new RateLimitedLog(LOG);
+
+    DeadLetters(ProcessorContext<String, byte[]> context, ProcessorMetrics metrics) {
+        this.context = context;
+        this.counter = metrics.counter("dead-letters");
+    }
+
+    void send(Record<String, byte[]> record, InvalidMessageException problem) {
+        String source = context.recordMetadata()
+            .map(DeadLetters::describe)
+            .orElse("unknown");
+        Headers headers = new RecordHeaders(record.headers().toArray());
+        headers.remove(REASON_HEADER).remove(SOURCE_HEADER);
+        headers.add(REASON_HEADER, problem.headerValue().getBytes(StandardCharsets.UTF_8));
+        headers.add(SOURCE_HEADER, source.getBytes(StandardCharsets.UTF_8));
+        context.forward(record.withHeaders(headers), DigestTopology.DLQ_SINK);
+        counter.record();
+        log.warn(problem.reason().code(), "Dead-lettered the record at " + source + ": " + problem.headerValue());
+    }
+
+    private static String describe(RecordMetadata metadata) {
+        return metadata.topic() + "/" + metadata.partition() + "/" + metadata.offset();
+    }
+}

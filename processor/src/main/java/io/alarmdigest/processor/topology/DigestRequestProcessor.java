@@ -1,0 +1,181 @@
+package io.alarmdigest.processor.topology;
+
+import io.alarmdigest.processor.config.ProcessorConfig;
+import io.alarmdigest.processor.model.AlarmDigest.ActiveAlarm;
+import io.alarmdigest.processor.model.InvalidMessageException;
+import io.alarmdigest.processor.model.SendAlarmDigest;
+import io.alarmdigest.processor.state.AlarmState;
+import io.alarmdigest.processor.state.StateKeys;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers {@code SendAlarmDigest}: lists the user's due alarms (rule 2) oldest first (rule 4), writes them as one
+ * digest in one or more parts (rules 6 and 11), then marks them delivered (rule 5). Parts, marks and the input
+ * offset are one Kafka Streams transaction, so a crash leaves either all of them or none. A request already
+ * answered within the dedupe window yields nothing (rule 7).
+ */
+final class DigestRequestProcessor implements Processor<String, byte[], String, byte[]> {
+    static final String DIGEST_ID_HEADER = "digest-id";
+    static final String DIGEST_PART_HEADER = "digest-part";
+    static final String DIGEST_PARTS_HEADER = "digest-parts";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DigestRequestProcessor.class);
+
+    /** Rule 4: by {@code LatestChangedAt}, then by AlarmID as UTF-8 bytes. */
+    private static final Comparator<Due> OLDEST_FIRST = Comparator
+        .comparing((Due due) -> due.state.current().changedAt())
+        .thenComparing((a, b) -> Arrays.compareUnsigned(a.alarmIdUtf8, b.alarmIdUtf8));
+
+    private final long dedupeWindowMs;
+    private final boolean emptyDigests;
+    private final int maxBytes;
+
+    private ProcessorContext<String, byte[]> context;
+    private KeyValueStore<Bytes, byte[]> alarms;
+    private WindowStore<String, Long> answered;
+    private ProcessorMetrics metrics;
+    private DeadLetters deadLetters;
+    private Sensor digests;
+    private Sensor digestParts;
+    private Sensor duplicateRequests;
+
+    DigestRequestProcessor(ProcessorConfig config) {
+        this.dedupeWindowMs = config.requestDedupeWindowMs();
+        this.emptyDigests = config.emptyDigests();
+        this.maxBytes = config.digestMaxBytes();
+    }
+
+    @Override
+    public void init(ProcessorContext<String, byte[]> context) {
+        this.context = context;
+        this.alarms = context.getStateStore(DigestTopology.ALARM_STORE);
+        this.answered = context.getStateStore(DigestTopology.DEDUPE_STORE);
+        this.metrics = new ProcessorMetrics(context);
+        this.deadLetters = new DeadLetters(context, metrics);
+        this.digests = metrics.counter("digests");
+        this.digestParts = metrics.counter("digest-parts");
+        this.duplicateRequests = metrics.counter("duplicate-requests");
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        SendAlarmDigest request;
+        RequestIdentity identity;
+        try {
+            request = SendAlarmDigest.parse(Keys.requireValue(record.value()));
+            Keys.requireKeyIsUser(record.key(), request.userId());
+            identity = RequestIdentity.of(record.headers(), context.recordMetadata().orElseThrow());
+        } catch (InvalidMessageException e) {
+            deadLetters.send(record, e);
+            return;
+        }
+        if (identity.deduplicated() && alreadyAnswered(identity, record.timestamp())) {
+            duplicateRequests.record();
+            LOG.debug("Request {} for user {} was answered already; no second digest", identity.digestId(),
+                request.userId());
+            return;
+        }
+
+        List<Due> due = dueAlarms(request.userId());
+        if (due.isEmpty() && !emptyDigests) {
+            return;
+        }
+        due.sort(OLDEST_FIRST);
+        List<ActiveAlarm> listed = new ArrayList<>(due.size());
+        for (Due alarm : due) {
+            listed.add(ActiveAlarm.of(alarm.alarmId, alarm.state.current().status(), alarm.state.current().changedAt()));
+        }
+        List<byte[]> parts = DigestWriter.write(request.userId(), listed, maxBytes);
+        for (int i = 0; i < parts.size(); i++) {
+            context.forward(record
+                .withValue(parts.get(i))
+                .withHeaders(partHeaders(identity.digestId(), i + 1, parts.size())), DigestTopology.DIGEST_SINK);
+        }
+        for (Due alarm : due) {
+            alarms.put(alarm.key, alarm.state.delivered().encode());
+        }
+        digests.record();
+        for (int i = 0; i < parts.size(); i++) {
+            digestParts.record();
+        }
+        LOG.debug("Digest {} for user {}: {} alarms in {} parts", identity.digestId(), request.userId(), due.size(),
+            parts.size());
+    }
+
+    /** Records the request as answered; returns whether it already was, within the window. */
+    private boolean alreadyAnswered(RequestIdentity identity, long timestampMs) {
+        try (WindowStoreIterator<Long> seen =
+                 answered.fetch(identity.digestId(), timestampMs - dedupeWindowMs, timestampMs + dedupeWindowMs)) {
+            if (seen.hasNext()) {
+                return true;
+            }
+        }
+        // A request older than the window is past the store's retention: there is nothing to remember it by.
+        if (timestampMs + dedupeWindowMs > context.currentStreamTimeMs()) {
+            answered.put(identity.digestId(), timestampMs, timestampMs);
+        }
+        return false;
+    }
+
+    /** Scans this user's keys only (a prefix seek), never the whole store. */
+    private List<Due> dueAlarms(String userId) {
+        List<Due> due = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> entries =
+                 alarms.prefixScan(StateKeys.userPrefix(userId), Serdes.Bytes().serializer())) {
+            while (entries.hasNext()) {
+                KeyValue<Bytes, byte[]> entry = entries.next();
+                AlarmState state = AlarmState.decode(entry.value);
+                if (state.isDue()) {
+                    due.add(new Due(entry.key, state));
+                }
+            }
+        }
+        return due;
+    }
+
+    private static Headers partHeaders(String digestId, int part, int parts) {
+        Headers headers = new RecordHeaders();
+        headers.add(DIGEST_ID_HEADER, digestId.getBytes(StandardCharsets.UTF_8));
+        headers.add(DIGEST_PART_HEADER, Integer.toString(part).getBytes(StandardCharsets.UTF_8));
+        headers.add(DIGEST_PARTS_HEADER, Integer.toString(parts).getBytes(StandardCharsets.UTF_8));
+        return headers;
+    }
+
+    @Override
+    public void close() {
+        metrics.close();
+    }
+
+    private static final class Due {
+        final Bytes key;
+        final String alarmId;
+        final byte[] alarmIdUtf8;
+        final AlarmState state;
+
+        Due(Bytes key, AlarmState state) {
+            this.key = key;
+            this.alarmId = StateKeys.alarmId(key);
+            this.alarmIdUtf8 = alarmId.getBytes(StandardCharsets.UTF_8);
+            this.state = state;
+        }
+    }
+}

@@ -1,0 +1,218 @@
+package io.alarmdigest.processor.topology;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.alarmdigest.processor.config.ProcessorConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+
+/**
+ * The production topology under {@link TopologyTestDriver}, with the contract's messages as test vocabulary.
+ * Record time (the NATS stored time, i.e. stream time) is driven explicitly: every input advances it by
+ * {@link #STEP_MS} unless a time is given.
+ */
+public final class DigestDriver implements AutoCloseable {
+    public static final long STEP_MS = 10;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final TopologyTestDriver driver;
+    private final ProcessorConfig config;
+    private final TestInputTopic<String, byte[]> events;
+    private final TestInputTopic<String, byte[]> requests;
+    private final TestOutputTopic<String, byte[]> digests;
+    private final TestOutputTopic<String, byte[]> deadLetters;
+    private long nowMs = Instant.parse("2021-06-07T20:00:00Z").toEpochMilli();
+    private long nextSeq = 1;
+
+    public DigestDriver() {
+        this(Map.of());
+    }
+
+    public DigestDriver(Map<String, ?> settings) {
+        Map<String, Object> all = new HashMap<>();
+        all.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        all.put(StreamsConfig.APPLICATION_ID_CONFIG, "alarm-digest-test");
+        all.putAll(settings);
+        this.config = new ProcessorConfig(all);
+        Properties props = config.streamsProperties();
+        // The driver has no broker to ask for the other input's lag, so a task with a positive idle time would
+        // wait for wall-clock time that the driver does not advance. Records are piped in the intended order.
+        props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "0");
+        this.driver = new TopologyTestDriver(DigestTopology.build(config), props);
+        this.events = driver.createInputTopic(config.statusTopic(), new StringSerializer(), new ByteArraySerializer());
+        this.requests = driver.createInputTopic(config.requestTopic(), new StringSerializer(), new ByteArraySerializer());
+        this.digests = driver.createOutputTopic(config.digestTopic(), new StringDeserializer(), new ByteArrayDeserializer());
+        this.deadLetters = driver.createOutputTopic(config.deadLetterTopic(), new StringDeserializer(),
+            new ByteArrayDeserializer());
+    }
+
+    public TopologyTestDriver driver() {
+        return driver;
+    }
+
+    public ProcessorConfig config() {
+        return config;
+    }
+
+    public long nowMs() {
+        return nowMs;
+    }
+
+    /** Sets record time; it may go backwards, like a late record. */
+    public DigestDriver at(long timestampMs) {
+        nowMs = timestampMs;
+        return this;
+    }
+
+    public DigestDriver advance(long ms) {
+        nowMs += ms;
+        return this;
+    }
+
+    /** Pipes an {@code AlarmStatusChanged} built from its four fields, keyed by the user. */
+    public DigestDriver event(String user, String alarm, String status, String changedAt) {
+        return eventJson(user, "{\"AlarmID\":" + quote(alarm) + ",\"UserID\":" + quote(user) + ",\"Status\":"
+            + quote(status) + ",\"ChangedAt\":" + quote(changedAt) + "}");
+    }
+
+    public DigestDriver eventJson(String key, String json) {
+        return eventBytes(key, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public DigestDriver eventBytes(String key, byte[] payload) {
+        nowMs += STEP_MS;
+        events.pipeInput(new TestRecord<>(key, payload, new RecordHeaders(), nowMs));
+        return this;
+    }
+
+    /** A request with a fresh NATS identity; returns the stream sequence it was given. */
+    public long request(String user) {
+        long seq = nextSeq++;
+        requestWithIdentity(user, seq);
+        return seq;
+    }
+
+    /** A request with the NATS identity of stream {@code ALARMS}, created at a fixed time, sequence {@code seq}. */
+    public DigestDriver requestWithIdentity(String user, long seq) {
+        Headers headers = new RecordHeaders()
+            .add(RequestIdentity.STREAM_HEADER, bytes("ALARMS"))
+            .add(RequestIdentity.STREAM_CREATED_HEADER, bytes("2021-06-01T00:00:00.5Z"))
+            .add(RequestIdentity.STREAM_SEQ_HEADER, bytes(Long.toString(seq)));
+        return requestRaw(user, bytes("{\"UserID\":" + quote(user) + "}"), headers);
+    }
+
+    public DigestDriver requestRaw(String key, byte[] payload, Headers headers) {
+        nowMs += STEP_MS;
+        requests.pipeInput(new TestRecord<>(key, payload, headers, nowMs));
+        return this;
+    }
+
+    /** Every digest part written since the last call, in order. */
+    public List<Part> readParts() {
+        List<Part> parts = new ArrayList<>();
+        for (TestRecord<String, byte[]> record : digests.readRecordsToList()) {
+            parts.add(new Part(record.key(), header(record.headers(), "digest-id"),
+                Integer.parseInt(header(record.headers(), "digest-part")),
+                Integer.parseInt(header(record.headers(), "digest-parts")), record.value(), record.timestamp()));
+        }
+        return parts;
+    }
+
+    /** The one unsplit digest written since the last call; fails if there is not exactly one part. */
+    public Part readOnlyDigest() {
+        List<Part> parts = readParts();
+        if (parts.size() != 1) {
+            throw new AssertionError("expected exactly one digest part, got " + parts.size() + ": " + parts);
+        }
+        return parts.get(0);
+    }
+
+    /** Requests a digest for {@code user} and returns its alarms as "AlarmID=STATUS@LatestChangedAt". */
+    public List<String> digestOf(String user) {
+        request(user);
+        return readOnlyDigest().alarms();
+    }
+
+    public List<TestRecord<String, byte[]>> readDeadLetters() {
+        return deadLetters.readRecordsToList();
+    }
+
+    public boolean noMoreDigests() {
+        return digests.isEmpty();
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+    }
+
+    static String quote(String value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static byte[] bytes(String value) {
+        return value.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String header(Headers headers, String key) {
+        Header header = headers.lastHeader(key);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    /** One record of {@code alarm-digest}. */
+    public record Part(String key, String digestId, int part, int parts, byte[] value, long timestamp) {
+        public JsonNode json() {
+            try {
+                return JSON.readTree(value);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        public String userId() {
+            return json().get("UserID").asText();
+        }
+
+        /** The listed alarms as "AlarmID=STATUS@LatestChangedAt", in digest order. */
+        public List<String> alarms() {
+            List<String> alarms = new ArrayList<>();
+            for (JsonNode alarm : json().get("ActiveAlarms")) {
+                alarms.add(alarm.get("AlarmID").asText() + "=" + alarm.get("Status").asText() + "@"
+                    + alarm.get("LatestChangedAt").asText());
+            }
+            return alarms;
+        }
+
+        public String text() {
+            return new String(value, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public String toString() {
+            return "Part{" + digestId + " " + part + "/" + parts + " " + text() + "}";
+        }
+    }
+}
