@@ -1,0 +1,70 @@
+package io.alarmdigest.processor.app;
+
+import io.alarmdigest.processor.config.ProcessorConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates the service's topics (never broker auto-creation) and checks what start-up depends on: both inputs have
+ * the same partition count, because a user's events and requests must meet in one task.
+ */
+public final class TopicProvisioner {
+    private static final Logger LOG = LoggerFactory.getLogger(TopicProvisioner.class);
+
+    private TopicProvisioner() {
+    }
+
+    /**
+     * Creates the missing topics with {@code topic.partitions} partitions and checks the input topics.
+     *
+     * @throws IllegalStateException naming the topics when the inputs' partition counts differ
+     */
+    public static void ensureTopics(Admin admin, ProcessorConfig config) throws ExecutionException, InterruptedException {
+        Set<String> existing = admin.listTopics().names().get();
+        List<NewTopic> missing = new ArrayList<>();
+        for (String topic : List.of(config.statusTopic(), config.requestTopic(), config.digestTopic(),
+            config.deadLetterTopic())) {
+            if (!existing.contains(topic)) {
+                missing.add(new NewTopic(topic, Optional.of(config.partitions()),
+                    Optional.of(config.replicationFactor()))
+                    .configs(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "CreateTime")));
+            }
+        }
+        for (NewTopic topic : missing) {
+            try {
+                admin.createTopics(List.of(topic)).all().get();
+                LOG.info("Created topic {} with {} partitions", topic.name(), config.partitions());
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw e;
+                }
+                // Another instance created it meanwhile: fine, it is checked below like any existing topic.
+            }
+        }
+        checkCoPartitioned(admin, config);
+    }
+
+    static void checkCoPartitioned(Admin admin, ProcessorConfig config) throws ExecutionException, InterruptedException {
+        Map<String, TopicDescription> inputs = admin
+            .describeTopics(List.of(config.statusTopic(), config.requestTopic())).allTopicNames().get();
+        int events = inputs.get(config.statusTopic()).partitions().size();
+        int requests = inputs.get(config.requestTopic()).partitions().size();
+        if (events != requests) {
+            throw new IllegalStateException("Topic " + config.statusTopic() + " has " + events + " partitions but "
+                + config.requestTopic() + " has " + requests + ": both inputs must have the same count, so that a "
+                + "user's events and requests meet in one task. Add partitions to the smaller one (users move "
+                + "partitions: reset the processor's state afterwards) or use topics created alike.");
+        }
+    }
+}
