@@ -1,6 +1,8 @@
 package io.alarmdigest.processor.config;
 
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -110,7 +112,7 @@ public final class ProcessorConfig extends AbstractConfig {
     }
 
     private void validateTogether() {
-        Set<String> topics = Set.of(statusTopic(), requestTopic(), digestTopic(), deadLetterTopic());
+        Set<String> topics = new HashSet<>(List.of(statusTopic(), requestTopic(), digestTopic(), deadLetterTopic()));
         if (topics.size() != 4) {
             throw new ConfigException(STATUS_TOPIC + ", " + REQUEST_TOPIC + ", " + DIGEST_TOPIC + " and " + DLQ_TOPIC
                 + " must name four different topics, but were " + statusTopic() + ", " + requestTopic() + ", "
