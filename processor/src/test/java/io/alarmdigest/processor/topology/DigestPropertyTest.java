@@ -33,9 +33,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class DigestPropertyTest {
     private static final long BASE_SEED = 20_210_607_000L;
-    private static final int SCENARIOS = 200;
+    private static final int SCENARIOS = 45;
     /** Fresh drivers per scenario, each with its own delivery order within the rounds. */
-    private static final int ORDERS_PER_SCENARIO = 2;
+    private static final int ORDERS_PER_SCENARIO = 3;
 
     /**
      * A small set of instants, so that equal and close times are common. Each row is one instant: first as the
@@ -66,13 +66,13 @@ class DigestPropertyTest {
     };
 
     /**
-     * Alarms, with prefixes of each other, case differences, and characters whose UTF-16 order (Java's
-     * {@code String.compareTo}) differs from their UTF-8 byte order: U+E000 and U+FF21 sort before the emoji
-     * U+1F600 as UTF-8, after it as UTF-16.
+     * Alarms, with prefixes of each other, case differences, JSON escapes, and characters whose UTF-16 order (Java's
+     * {@code String.compareTo}) differs from their UTF-8 byte order: U+E000 and U+FF21 sort before U+10000 and the
+     * emoji U+1F600 as UTF-8, after them as UTF-16.
      */
     private static final String[] ALARMS = {
-        "e36a6c22-ece6-46eb-9016-9303273edbfe", "29f717c1-70b8-4f42-b2f5-89bf21f560e9", "A", "AB", "a", "Z",
-        "\u00e9", "\uE000", "\uFF21", "\uD83D\uDE00", "say \"hi\" \\ now",
+        "e36a6c22-ece6-46eb-9016-9303273edbfe", "A", "AB", "a", "\u00e9", "\uE000", "\uFF21", "\uD800\uDC00",
+        "\uD83D\uDE00", "say \"hi\" \\ now",
     };
 
     /** Input spellings of each status; the first is the one written on output. */
@@ -141,6 +141,7 @@ class DigestPropertyTest {
                 }
                 for (String user : scenario.users()) {
                     driver.request(user);
+                    trace.append("driver.request(").append(java(user)).append(");");
                     List<DigestDriver.Part> parts = driver.readParts();
                     // Rules 6 and 7: every request yields exactly one digest, for its user, even an empty one.
                     assertEquals(1, parts.size(), () -> "one digest part per request for " + java(user) + ", got "
@@ -150,12 +151,15 @@ class DigestPropertyTest {
                         List.of(part.key(), part.userId(), part.part(), part.parts()),
                         () -> "key, UserID, part and parts of the digest for " + java(user) + "\n" + context.get());
                     digests.add(part.alarms());
-                    trace.append("driver.request(").append(java(user)).append(");  // -> ").append(part.alarms())
-                        .append('\n');
+                    trace.append("  // -> ").append(part.alarms()).append('\n');
                 }
             }
             // Every event and request in a scenario is valid: nothing may go to the dead-letter topic.
-            assertEquals(0, driver.readDeadLetters().size(), () -> "dead letters\n" + context.get());
+            List<String> deadLetters = new ArrayList<>();
+            driver.readDeadLetters().forEach(record -> deadLetters.add(
+                DigestDriver.header(record.headers(), "dlq-reason") + ": " + new String(record.value(),
+                    StandardCharsets.UTF_8)));
+            assertEquals(List.of(), deadLetters, () -> "dead letters\n" + context.get());
         }
         return new Run(order, digests, trace.toString());
     }
@@ -310,22 +314,22 @@ class DigestPropertyTest {
     record Scenario(long seed, List<String> users, List<List<Event>> rounds) {
         static Scenario generate(long seed) {
             Random random = new Random(seed);
-            List<String> users = pick(random, USERS, 3 + random.nextInt(4));
-            List<Integer> times = pick(random, indexes(TIMES.length), 3 + random.nextInt(3));
+            List<String> users = pick(random, USERS, 3 + random.nextInt(2));
+            List<Integer> times = pick(random, indexes(TIMES.length), 2 + random.nextInt(2));
 
             List<Event> events = new ArrayList<>();
             List<String> alarmsOfFirstUser = null;
             // Sometimes the last user sends nothing and only ever gets empty digests.
             int usersWithEvents = random.nextInt(3) == 0 ? users.size() - 1 : users.size();
             for (int u = 0; u < usersWithEvents; u++) {
-                List<String> alarms = pick(random, ALARMS, 2 + random.nextInt(5));
+                List<String> alarms = pick(random, ALARMS, 2 + random.nextInt(2));
                 if (u == 0) {
                     alarmsOfFirstUser = alarms;
                 } else if (u == 1 && !alarms.contains(alarmsOfFirstUser.get(0))) {
                     alarms.set(0, alarmsOfFirstUser.get(0)); // the same AlarmID under two users
                 }
                 for (String alarm : alarms) {
-                    int count = 1 + random.nextInt(4);
+                    int count = 1 + random.nextInt(5);
                     for (int i = 0; i < count; i++) {
                         Status status = Status.values()[random.nextInt(3)];
                         int time = times.get(random.nextInt(times.size()));
@@ -345,7 +349,7 @@ class DigestPropertyTest {
             Collections.shuffle(events, random);
 
             // Rounds: cut the event list at random places; a round may be empty.
-            int roundCount = 1 + random.nextInt(4);
+            int roundCount = 3 + random.nextInt(2);
             List<Integer> cuts = new ArrayList<>();
             for (int i = 1; i < roundCount; i++) {
                 cuts.add(random.nextInt(events.size() + 1));
