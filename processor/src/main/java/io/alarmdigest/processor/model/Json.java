@@ -68,11 +68,20 @@ public final class Json {
             }
         } catch (JsonProcessingException e) {
             throw new InvalidMessageException(DlqReason.NOT_JSON,
-                "the payload is not valid JSON: " + e.getOriginalMessage(), e);
+                "the payload is not valid JSON: " + withoutSourceLocation(e.getOriginalMessage()), e);
         } catch (IOException e) {
             throw new InvalidMessageException(DlqReason.NOT_JSON, "the payload is not valid JSON: " + e.getMessage(), e);
         }
         return found;
+    }
+
+    /** Jackson appends where in the source the error is, with the source itself hidden: noise in a reason. */
+    private static String withoutSourceLocation(String message) {
+        int at = message.indexOf(" (start marker at [Source");
+        if (at < 0) {
+            at = message.indexOf(" at [Source");
+        }
+        return (at < 0 ? message : message.substring(0, at)).replace('\n', ' ');
     }
 
     private static String match(String name, String[] lowerCaseNames) {

@@ -2,6 +2,7 @@ package io.alarmdigest.processor.topology;
 
 import io.alarmdigest.processor.model.InvalidMessageException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.metrics.Sensor;
@@ -14,21 +15,29 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends a bad record to the dead-letter topic (contract rule 9): the offending bytes and key as they came, their
  * headers kept (so the NATS provenance travels), plus {@code dlq-reason} ({@code <code>: <sentence>}) and
- * {@code dlq-source} ({@code <topic>/<partition>/<offset>}). Counts it and logs it, rate-limited per reason.
+ * {@code dlq-source} ({@code <topic>/<partition>/<offset>}); a value too big to be sure to fit a producer request is
+ * cut, with {@code dlq-truncated-from} giving its size. Counts it and logs it, rate-limited per reason.
  * Written in the same transaction as the input offset, so a bad record is neither lost nor dead-lettered twice.
  */
 final class DeadLetters {
     static final String REASON_HEADER = "dlq-reason";
     static final String SOURCE_HEADER = "dlq-source";
+    static final String TRUNCATED_HEADER = "dlq-truncated-from";
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
 
     private final ProcessorContext<String, byte[]> context;
+    private final int maxValueBytes;
     private final Sensor counter;
     private final RateLimitedLog log = new RateLimitedLog(LOG);
 
-    DeadLetters(ProcessorContext<String, byte[]> context, ProcessorMetrics metrics) {
+    /**
+     * @param maxValueBytes the largest value written as it came; a larger one is cut to this size (with a
+     *     {@code dlq-truncated-from} header giving its size), so that a dead letter always fits in a producer request
+     */
+    DeadLetters(ProcessorContext<String, byte[]> context, ProcessorMetrics metrics, int maxValueBytes) {
         this.context = context;
+        this.maxValueBytes = maxValueBytes;
         this.counter = metrics.counter("dead-letters");
     }
 
@@ -40,7 +49,12 @@ final class DeadLetters {
         headers.remove(REASON_HEADER).remove(SOURCE_HEADER);
         headers.add(REASON_HEADER, problem.headerValue().getBytes(StandardCharsets.UTF_8));
         headers.add(SOURCE_HEADER, source.getBytes(StandardCharsets.UTF_8));
-        context.forward(record.withHeaders(headers), DigestTopology.DLQ_SINK);
+        byte[] value = record.value();
+        if (value != null && value.length > maxValueBytes) {
+            headers.add(TRUNCATED_HEADER, Integer.toString(value.length).getBytes(StandardCharsets.UTF_8));
+            value = Arrays.copyOf(value, maxValueBytes);
+        }
+        context.forward(record.withValue(value).withHeaders(headers), DigestTopology.DLQ_SINK);
         counter.record();
         log.warn(problem.reason().code(), "Dead-lettered the record at " + source + ": " + problem.headerValue());
     }

@@ -70,7 +70,7 @@ final class DigestRequestProcessor implements Processor<String, byte[], String, 
         this.alarms = context.getStateStore(DigestTopology.ALARM_STORE);
         this.answered = context.getStateStore(DigestTopology.DEDUPE_STORE);
         this.metrics = new ProcessorMetrics(context);
-        this.deadLetters = new DeadLetters(context, metrics);
+        this.deadLetters = new DeadLetters(context, metrics, maxBytes);
         this.digests = metrics.counter("digests");
         this.digestParts = metrics.counter("digest-parts");
         this.duplicateRequests = metrics.counter("duplicate-requests");

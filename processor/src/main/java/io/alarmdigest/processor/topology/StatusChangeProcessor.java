@@ -34,6 +34,7 @@ final class StatusChangeProcessor implements Processor<String, byte[], String, b
     private final long retentionMs;
     private final long purgeIntervalMs;
     private final int purgeMaxPerRun;
+    private final int deadLetterMaxBytes;
 
     private ProcessorContext<String, byte[]> context;
     private KeyValueStore<Bytes, byte[]> alarms;
@@ -49,6 +50,7 @@ final class StatusChangeProcessor implements Processor<String, byte[], String, b
         this.retentionMs = config.alarmRetentionMs();
         this.purgeIntervalMs = config.purgeIntervalMs();
         this.purgeMaxPerRun = config.purgeMaxPerRun();
+        this.deadLetterMaxBytes = config.digestMaxBytes();
     }
 
     @Override
@@ -57,7 +59,7 @@ final class StatusChangeProcessor implements Processor<String, byte[], String, b
         this.alarms = context.getStateStore(DigestTopology.ALARM_STORE);
         this.expiryIndex = context.getStateStore(DigestTopology.EXPIRY_STORE);
         this.metrics = new ProcessorMetrics(context);
-        this.deadLetters = new DeadLetters(context, metrics);
+        this.deadLetters = new DeadLetters(context, metrics, deadLetterMaxBytes);
         this.eventsApplied = metrics.counter("status-changes");
         this.clockSkew = metrics.counter("clock-skew");
         this.alarmsPurged = metrics.counter("alarms-purged");

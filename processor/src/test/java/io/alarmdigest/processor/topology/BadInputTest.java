@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.alarmdigest.processor.config.ProcessorConfig;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.test.TestRecord;
@@ -142,6 +144,18 @@ class BadInputTest {
         assertEquals("send-alarm-digest/0/4", DigestDriver.header(dead.get(4).headers(), "dlq-source"));
         assertTrue(digests.noMoreDigests());
         assertEquals(5.0, Metrics.total(digests, "dead-letters"));
+    }
+
+    @Test
+    void shouldTruncateADeadLetterTooBigForAProducerRequest() {
+        try (DigestDriver small = new DigestDriver(Map.of(ProcessorConfig.DIGEST_MAX_BYTES, 16 * 1024))) {
+            byte[] payload = ("{\"UserID\":\"" + "x".repeat(20_000) + "\"}").getBytes(StandardCharsets.UTF_8);
+            small.eventBytes(USER, payload);
+            TestRecord<String, byte[]> dead = small.readDeadLetters().get(0);
+            assertEquals(16 * 1024, dead.value().length);
+            assertEquals(Integer.toString(payload.length), DigestDriver.header(dead.headers(), "dlq-truncated-from"));
+            assertEquals("missing-field", code(DigestDriver.header(dead.headers(), "dlq-reason")));
+        }
     }
 
     @Test
