@@ -1,5 +1,6 @@
 package io.alarmdigest.processor.app;
 
+import io.alarmdigest.kafka.TopicProvisioner;
 import io.alarmdigest.processor.config.ProcessorConfig;
 import io.alarmdigest.processor.topology.DigestTopology;
 import java.time.Duration;
@@ -40,7 +41,7 @@ public final class ProcessorApp implements AutoCloseable {
         ProcessorConfig config = new ProcessorConfig(settings);
         Properties props = config.streamsProperties();
         try (Admin admin = Admin.create(adminProperties(props))) {
-            TopicProvisioner.ensureTopics(admin, config);
+            TopicProvisioner.ensureTopics(admin, config.topics());
         } catch (ExecutionException e) {
             throw new IllegalStateException("Could not create or check the topics: " + e.getCause().getMessage(),
                 e.getCause());

@@ -1,11 +1,9 @@
 package io.alarmdigest.processor.config;
 
+import io.alarmdigest.kafka.TopicSettings;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -13,7 +11,6 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -26,12 +23,12 @@ import org.apache.kafka.streams.StreamsConfig;
  * (contract rule 3).
  */
 public final class ProcessorConfig extends AbstractConfig {
-    public static final String STATUS_TOPIC = "topic.alarm-status-changed";
-    public static final String REQUEST_TOPIC = "topic.send-alarm-digest";
-    public static final String DIGEST_TOPIC = "topic.alarm-digest";
-    public static final String DLQ_TOPIC = "topic.dead-letter";
-    public static final String PARTITIONS = "topic.partitions";
-    public static final String REPLICATION_FACTOR = "topic.replication.factor";
+    public static final String STATUS_TOPIC = TopicSettings.STATUS_TOPIC;
+    public static final String REQUEST_TOPIC = TopicSettings.REQUEST_TOPIC;
+    public static final String DIGEST_TOPIC = TopicSettings.DIGEST_TOPIC;
+    public static final String DLQ_TOPIC = TopicSettings.DLQ_TOPIC;
+    public static final String PARTITIONS = TopicSettings.PARTITIONS;
+    public static final String REPLICATION_FACTOR = TopicSettings.REPLICATION_FACTOR;
     public static final String ALARM_RETENTION_MS = "alarm.retention.ms";
     public static final String REQUEST_DEDUPE_WINDOW_MS = "request.dedupe.window.ms";
     public static final String EMPTY_DIGESTS = "digest.empty.enabled";
@@ -57,21 +54,7 @@ public final class ProcessorConfig extends AbstractConfig {
     private static final long HOUR_MS = 60 * MINUTE_MS;
     private static final long DAY_MS = 24 * HOUR_MS;
 
-    public static final ConfigDef DEFINITION = new ConfigDef()
-        .define(STATUS_TOPIC, Type.STRING, "alarm-status-changed", TopicName.VALID, Importance.MEDIUM,
-            "Kafka topic of AlarmStatusChanged events, keyed by UserID.")
-        .define(REQUEST_TOPIC, Type.STRING, "send-alarm-digest", TopicName.VALID, Importance.MEDIUM,
-            "Kafka topic of SendAlarmDigest requests, keyed by UserID.")
-        .define(DIGEST_TOPIC, Type.STRING, "alarm-digest", TopicName.VALID, Importance.MEDIUM,
-            "Kafka topic the digests are written to, one record per part, keyed by UserID.")
-        .define(DLQ_TOPIC, Type.STRING, "alarm-digest-dlq", TopicName.VALID, Importance.MEDIUM,
-            "Dead-letter topic: bad input, with the reason in the dlq-reason header.")
-        .define(PARTITIONS, Type.INT, 6, Range.between(1, 10_000), Importance.HIGH,
-            "Partitions of every topic the service creates. Processor instances scale up to this count; "
-                + "both input topics must have the same count.")
-        .define(REPLICATION_FACTOR, Type.SHORT, (short) -1, Importance.MEDIUM,
-            "Replication factor of the topics the service creates and of Kafka Streams' internal topics; "
-                + "-1 takes the broker's default.")
+    public static final ConfigDef DEFINITION = TopicSettings.define(new ConfigDef())
         .define(ALARM_RETENTION_MS, Type.LONG, 7 * DAY_MS, Range.atLeast(MINUTE_MS), Importance.MEDIUM,
             "A CLEARED alarm is forgotten once no event has touched it for this long (stream time). Must exceed "
                 + "the longest delay with which an event can still arrive, outages included.")
@@ -97,10 +80,12 @@ public final class ProcessorConfig extends AbstractConfig {
             "RocksDB memtable budget shared by all state stores of the process, charged to the block cache; "
                 + "must be smaller than " + ROCKSDB_BLOCK_CACHE_BYTES + ".");
 
+    private final TopicSettings topics;
     private final Map<String, Object> streamsOverrides;
 
     public ProcessorConfig(Map<?, ?> settings) {
         super(DEFINITION, settings, false);
+        this.topics = TopicSettings.from(this);
         this.streamsOverrides = new HashMap<>();
         for (Map.Entry<?, ?> entry : settings.entrySet()) {
             String key = String.valueOf(entry.getKey());
@@ -112,20 +97,10 @@ public final class ProcessorConfig extends AbstractConfig {
     }
 
     private void validateTogether() {
-        Set<String> topics = new HashSet<>(List.of(statusTopic(), requestTopic(), digestTopic(), deadLetterTopic()));
-        if (topics.size() != 4) {
-            throw new ConfigException(STATUS_TOPIC + ", " + REQUEST_TOPIC + ", " + DIGEST_TOPIC + " and " + DLQ_TOPIC
-                + " must name four different topics, but were " + statusTopic() + ", " + requestTopic() + ", "
-                + digestTopic() + ", " + deadLetterTopic());
-        }
         if (rocksDbWriteBufferBytes() >= rocksDbBlockCacheBytes()) {
             throw new ConfigException(ROCKSDB_WRITE_BUFFER_BYTES, rocksDbWriteBufferBytes(),
                 "must be smaller than " + ROCKSDB_BLOCK_CACHE_BYTES + " (" + rocksDbBlockCacheBytes()
                     + "), which it is charged to");
-        }
-        short replication = getShort(REPLICATION_FACTOR);
-        if (replication == 0 || replication < -1) {
-            throw new ConfigException(REPLICATION_FACTOR, replication, "must be -1 (broker default) or at least 1");
         }
         StreamsConfig streams = streamsConfig();
         String producerMaxRequest = StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
@@ -144,7 +119,7 @@ public final class ProcessorConfig extends AbstractConfig {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, DEFAULT_APPLICATION_ID);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, Long.toString(DEFAULT_MAX_TASK_IDLE_MS));
-        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, Short.toString(getShort(REPLICATION_FACTOR)));
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, Short.toString(topics.replicationFactor()));
         props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedMemoryRocksDbConfig.class.getName());
         props.putAll(streamsOverrides);
         // The config setter reads its budget from the application configs, so ours travel along.
@@ -157,28 +132,24 @@ public final class ProcessorConfig extends AbstractConfig {
         return new StreamsConfig(streamsProperties());
     }
 
+    public TopicSettings topics() {
+        return topics;
+    }
+
     public String statusTopic() {
-        return getString(STATUS_TOPIC);
+        return topics.statusChanged();
     }
 
     public String requestTopic() {
-        return getString(REQUEST_TOPIC);
+        return topics.sendDigest();
     }
 
     public String digestTopic() {
-        return getString(DIGEST_TOPIC);
+        return topics.digest();
     }
 
     public String deadLetterTopic() {
-        return getString(DLQ_TOPIC);
-    }
-
-    public int partitions() {
-        return getInt(PARTITIONS);
-    }
-
-    public short replicationFactor() {
-        return getShort(REPLICATION_FACTOR);
+        return topics.deadLetter();
     }
 
     public long alarmRetentionMs() {
@@ -211,24 +182,5 @@ public final class ProcessorConfig extends AbstractConfig {
 
     public long rocksDbWriteBufferBytes() {
         return getLong(ROCKSDB_WRITE_BUFFER_BYTES);
-    }
-
-    /** Validates a Kafka topic name with Kafka's own rules, naming the setting on failure. */
-    static final class TopicName implements ConfigDef.Validator {
-        static final TopicName VALID = new TopicName();
-
-        @Override
-        public void ensureValid(String name, Object value) {
-            try {
-                Topic.validate((String) value);
-            } catch (RuntimeException e) {
-                throw new ConfigException(name, value, e.getMessage());
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "a valid Kafka topic name";
-        }
     }
 }

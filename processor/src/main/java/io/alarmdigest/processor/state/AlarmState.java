@@ -1,7 +1,7 @@
 package io.alarmdigest.processor.state;
 
-import io.alarmdigest.processor.model.AlarmStatus;
-import io.alarmdigest.processor.model.AlarmStatusChanged;
+import io.alarmdigest.model.AlarmStatus;
+import io.alarmdigest.model.AlarmStatusChanged;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 

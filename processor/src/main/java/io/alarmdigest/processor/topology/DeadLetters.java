@@ -1,6 +1,7 @@
 package io.alarmdigest.processor.topology;
 
-import io.alarmdigest.processor.model.InvalidMessageException;
+import io.alarmdigest.model.HeaderNames;
+import io.alarmdigest.model.InvalidMessageException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.apache.kafka.common.header.Headers;
@@ -20,9 +21,9 @@ import org.slf4j.LoggerFactory;
  * Written in the same transaction as the input offset, so a bad record is neither lost nor dead-lettered twice.
  */
 final class DeadLetters {
-    static final String REASON_HEADER = "dlq-reason";
-    static final String SOURCE_HEADER = "dlq-source";
-    static final String TRUNCATED_HEADER = "dlq-truncated-from";
+    static final String REASON_HEADER = HeaderNames.DLQ_REASON;
+    static final String SOURCE_HEADER = HeaderNames.DLQ_SOURCE;
+    static final String TRUNCATED_HEADER = HeaderNames.DLQ_TRUNCATED_FROM;
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
 

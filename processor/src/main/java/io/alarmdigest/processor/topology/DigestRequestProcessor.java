@@ -1,9 +1,10 @@
 package io.alarmdigest.processor.topology;
 
 import io.alarmdigest.processor.config.ProcessorConfig;
-import io.alarmdigest.processor.model.AlarmDigest.ActiveAlarm;
-import io.alarmdigest.processor.model.InvalidMessageException;
-import io.alarmdigest.processor.model.SendAlarmDigest;
+import io.alarmdigest.model.AlarmDigest.ActiveAlarm;
+import io.alarmdigest.model.HeaderNames;
+import io.alarmdigest.model.InvalidMessageException;
+import io.alarmdigest.model.SendAlarmDigest;
 import io.alarmdigest.processor.state.AlarmState;
 import io.alarmdigest.processor.state.StateKeys;
 import java.nio.charset.StandardCharsets;
@@ -34,10 +35,6 @@ import org.slf4j.LoggerFactory;
  * answered within the dedupe window yields nothing (rule 7).
  */
 final class DigestRequestProcessor implements Processor<String, byte[], String, byte[]> {
-    static final String DIGEST_ID_HEADER = "digest-id";
-    static final String DIGEST_PART_HEADER = "digest-part";
-    static final String DIGEST_PARTS_HEADER = "digest-parts";
-
     private static final Logger LOG = LoggerFactory.getLogger(DigestRequestProcessor.class);
 
     /** Rule 4: by {@code LatestChangedAt}, then by AlarmID as UTF-8 bytes. */
@@ -154,9 +151,9 @@ final class DigestRequestProcessor implements Processor<String, byte[], String, 
 
     private static Headers partHeaders(String digestId, int part, int parts) {
         Headers headers = new RecordHeaders();
-        headers.add(DIGEST_ID_HEADER, digestId.getBytes(StandardCharsets.UTF_8));
-        headers.add(DIGEST_PART_HEADER, Integer.toString(part).getBytes(StandardCharsets.UTF_8));
-        headers.add(DIGEST_PARTS_HEADER, Integer.toString(parts).getBytes(StandardCharsets.UTF_8));
+        headers.add(HeaderNames.DIGEST_ID, digestId.getBytes(StandardCharsets.UTF_8));
+        headers.add(HeaderNames.DIGEST_PART, Integer.toString(part).getBytes(StandardCharsets.UTF_8));
+        headers.add(HeaderNames.DIGEST_PARTS, Integer.toString(parts).getBytes(StandardCharsets.UTF_8));
         return headers;
     }
 

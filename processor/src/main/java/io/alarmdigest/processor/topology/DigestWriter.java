@@ -2,8 +2,8 @@ package io.alarmdigest.processor.topology;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectWriter;
-import io.alarmdigest.processor.model.AlarmDigest.ActiveAlarm;
-import io.alarmdigest.processor.model.Json;
+import io.alarmdigest.model.AlarmDigest.ActiveAlarm;
+import io.alarmdigest.model.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +13,7 @@ import java.util.List;
 /**
  * Writes a digest as one or more parts (contract rule 11): each part is a complete {@code AlarmDigest} JSON of at
  * most {@code maxBytes}, holding the next slice of the alarms in their order. The output is byte for byte what
- * Jackson writes for {@link io.alarmdigest.processor.model.AlarmDigest}; each alarm is serialized once, and parts
+ * Jackson writes for {@link io.alarmdigest.model.AlarmDigest}; each alarm is serialized once, and parts
  * are cut by adding up the exact sizes.
  */
 final class DigestWriter {

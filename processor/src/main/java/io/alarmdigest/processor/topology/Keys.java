@@ -1,8 +1,8 @@
 package io.alarmdigest.processor.topology;
 
-import io.alarmdigest.processor.model.DlqReason;
-import io.alarmdigest.processor.model.InvalidMessageException;
-import io.alarmdigest.processor.model.Json;
+import io.alarmdigest.model.DlqReason;
+import io.alarmdigest.model.InvalidMessageException;
+import io.alarmdigest.model.Json;
 
 /** Checks that a record sits where its payload says it belongs. */
 final class Keys {

@@ -1,9 +1,10 @@
 package io.alarmdigest.processor.topology;
 
-import io.alarmdigest.processor.model.DlqReason;
-import io.alarmdigest.processor.model.InvalidMessageException;
-import io.alarmdigest.processor.model.Json;
-import io.alarmdigest.processor.model.Rfc3339;
+import io.alarmdigest.model.DlqReason;
+import io.alarmdigest.model.HeaderNames;
+import io.alarmdigest.model.InvalidMessageException;
+import io.alarmdigest.model.Json;
+import io.alarmdigest.model.Rfc3339;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -21,9 +22,9 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * @param deduplicated whether a redelivery of this request can be recognised (it has a NATS identity)
  */
 record RequestIdentity(String digestId, boolean deduplicated) {
-    static final String STREAM_HEADER = "nats-stream";
-    static final String STREAM_CREATED_HEADER = "nats-stream-created";
-    static final String STREAM_SEQ_HEADER = "nats-stream-seq";
+    static final String STREAM_HEADER = HeaderNames.NATS_STREAM;
+    static final String STREAM_CREATED_HEADER = HeaderNames.NATS_STREAM_CREATED;
+    static final String STREAM_SEQ_HEADER = HeaderNames.NATS_STREAM_SEQ;
 
     /**
      * @throws InvalidMessageException with reason {@code bad-request-identity} when the NATS headers are present

@@ -1,9 +1,9 @@
 package io.alarmdigest.processor.topology;
 
 import io.alarmdigest.processor.config.ProcessorConfig;
-import io.alarmdigest.processor.model.AlarmStatusChanged;
-import io.alarmdigest.processor.model.InvalidMessageException;
-import io.alarmdigest.processor.model.Rfc3339;
+import io.alarmdigest.model.AlarmStatusChanged;
+import io.alarmdigest.model.InvalidMessageException;
+import io.alarmdigest.model.Rfc3339;
 import io.alarmdigest.processor.state.AlarmState;
 import io.alarmdigest.processor.state.StateKeys;
 import java.time.Duration;

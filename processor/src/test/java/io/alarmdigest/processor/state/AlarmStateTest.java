@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.alarmdigest.processor.model.AlarmStatus;
-import io.alarmdigest.processor.model.AlarmStatusChanged;
+import io.alarmdigest.model.AlarmStatus;
+import io.alarmdigest.model.AlarmStatusChanged;
 import java.time.Instant;
 import org.apache.kafka.common.utils.Bytes;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package io.alarmdigest.processor.model;
+package io.alarmdigest.model;
 
 /** A request for a user's digest now ({@code SendAlarmDigest} on NATS). */
 public record SendAlarmDigest(String userId) {

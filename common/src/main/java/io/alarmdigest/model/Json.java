@@ -1,4 +1,4 @@
-package io.alarmdigest.processor.model;
+package io.alarmdigest.model;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;

@@ -1,4 +1,4 @@
-package io.alarmdigest.processor.model;
+package io.alarmdigest.model;
 
 import java.time.Instant;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.alarmdigest.processor.model;
+package io.alarmdigest.model;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package io.alarmdigest.processor.model;
+package io.alarmdigest.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.alarmdigest.processor.model;
+package io.alarmdigest.model;
 
 /**
  * Why a record went to the dead-letter topic. {@link #code()} is the machine-readable part of the

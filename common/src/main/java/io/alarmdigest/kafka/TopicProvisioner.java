@@ -1,6 +1,5 @@
-package io.alarmdigest.processor.app;
+package io.alarmdigest.kafka;
 
-import io.alarmdigest.processor.config.ProcessorConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,21 +29,20 @@ public final class TopicProvisioner {
      *
      * @throws IllegalStateException naming the topics when the inputs' partition counts differ
      */
-    public static void ensureTopics(Admin admin, ProcessorConfig config) throws ExecutionException, InterruptedException {
+    public static void ensureTopics(Admin admin, TopicSettings topics) throws ExecutionException, InterruptedException {
         Set<String> existing = admin.listTopics().names().get();
         List<NewTopic> missing = new ArrayList<>();
-        for (String topic : List.of(config.statusTopic(), config.requestTopic(), config.digestTopic(),
-            config.deadLetterTopic())) {
+        for (String topic : topics.all()) {
             if (!existing.contains(topic)) {
-                missing.add(new NewTopic(topic, Optional.of(config.partitions()),
-                    Optional.of(config.replicationFactor()))
+                missing.add(new NewTopic(topic, Optional.of(topics.partitions()),
+                    Optional.of(topics.replicationFactor()))
                     .configs(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "CreateTime")));
             }
         }
         for (NewTopic topic : missing) {
             try {
                 admin.createTopics(List.of(topic)).all().get();
-                LOG.info("Created topic {} with {} partitions", topic.name(), config.partitions());
+                LOG.info("Created topic {} with {} partitions", topic.name(), topics.partitions());
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
                     throw e;
@@ -52,17 +50,17 @@ public final class TopicProvisioner {
                 // Another instance created it meanwhile: fine, it is checked below like any existing topic.
             }
         }
-        checkCoPartitioned(admin, config);
+        checkCoPartitioned(admin, topics);
     }
 
-    static void checkCoPartitioned(Admin admin, ProcessorConfig config) throws ExecutionException, InterruptedException {
+    static void checkCoPartitioned(Admin admin, TopicSettings topics) throws ExecutionException, InterruptedException {
         Map<String, TopicDescription> inputs = admin
-            .describeTopics(List.of(config.statusTopic(), config.requestTopic())).allTopicNames().get();
-        int events = inputs.get(config.statusTopic()).partitions().size();
-        int requests = inputs.get(config.requestTopic()).partitions().size();
+            .describeTopics(List.of(topics.statusChanged(), topics.sendDigest())).allTopicNames().get();
+        int events = inputs.get(topics.statusChanged()).partitions().size();
+        int requests = inputs.get(topics.sendDigest()).partitions().size();
         if (events != requests) {
-            throw new IllegalStateException("Topic " + config.statusTopic() + " has " + events + " partitions but "
-                + config.requestTopic() + " has " + requests + ": both inputs must have the same count, so that a "
+            throw new IllegalStateException("Topic " + topics.statusChanged() + " has " + events + " partitions but "
+                + topics.sendDigest() + " has " + requests + ": both inputs must have the same count, so that a "
                 + "user's events and requests meet in one task. Add partitions to the smaller one (users move "
                 + "partitions: reset the processor's state afterwards) or use topics created alike.");
         }

@@ -1,4 +1,4 @@
-package io.alarmdigest.processor.model;
+package io.alarmdigest.model;
 
 /**
  * A message that breaks the contract: it is not retried, it goes to the dead-letter topic with {@link #reason()}

@@ -1,0 +1,101 @@
+package io.alarmdigest.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real {@code nats-server} process with JetStream, on a free port and its own store directory, for tests that need
+ * isolation or fault injection. It can be stopped and started again on the same port and store, like a server
+ * restart in production. The binary is {@code nats-server} on the PATH, or {@code NATS_SERVER_BIN}.
+ */
+public final class NatsServer implements AutoCloseable {
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
+
+    private final int port;
+    private final Path storeDir;
+    private final Path logFile;
+    private Process process;
+
+    private NatsServer(int port, Path storeDir) {
+        this.port = port;
+        this.storeDir = storeDir;
+        this.logFile = storeDir.resolve("nats-server.log");
+    }
+
+    public static NatsServer start() throws IOException, InterruptedException {
+        NatsServer server = new NatsServer(freePort(), Files.createTempDirectory("nats-"));
+        server.startProcess();
+        return server;
+    }
+
+    public String url() {
+        return "nats://127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** Stops the server as SIGTERM does (it flushes its store), and waits for it to be gone. */
+    public void stop() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+        process = null;
+    }
+
+    /** Starts the server again on the same port and store directory. */
+    public void restart() throws IOException, InterruptedException {
+        stop();
+        startProcess();
+    }
+
+    private void startProcess() throws IOException, InterruptedException {
+        String binary = System.getenv().getOrDefault("NATS_SERVER_BIN", "nats-server");
+        List<String> command = new ArrayList<>(List.of(binary, "-a", "127.0.0.1", "-p", Integer.toString(port),
+            "-js", "-sd", storeDir.resolve("jetstream").toString(), "-l", logFile.toString()));
+        process = new ProcessBuilder(command).redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(storeDir.resolve("nats-server.out").toFile()))
+            .start();
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("nats-server exited with " + process.exitValue() + "; see "
+                    + storeDir.resolve("nats-server.out") + " and " + logFile);
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException notYet) {
+                TimeUnit.MILLISECONDS.sleep(50);
+            }
+        }
+        throw new IllegalStateException("nats-server did not listen on port " + port + " within " + START_TIMEOUT);
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop();
+    }
+}
