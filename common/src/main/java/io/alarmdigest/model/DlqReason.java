@@ -14,7 +14,10 @@ public enum DlqReason {
     BAD_STATUS("bad-status"),
     BAD_TIME("bad-time"),
     KEY_MISMATCH("key-mismatch"),
-    BAD_REQUEST_IDENTITY("bad-request-identity");
+    BAD_REQUEST_IDENTITY("bad-request-identity"),
+    TOO_LARGE("too-large"),
+    UNKNOWN_SUBJECT("unknown-subject"),
+    KAFKA_REFUSED("kafka-refused");
 
     private final String code;
 

@@ -10,6 +10,16 @@ public final class Ids {
     }
 
     /**
+     * The UserID of an input message of either kind, reading no more than needed: the message must be one JSON
+     * object whose {@code UserID} (any case, once) is a valid ID; its other fields are not looked at.
+     *
+     * @throws InvalidMessageException naming what is wrong
+     */
+    public static String userIdOf(byte[] payload) {
+        return require("UserID", Json.readStringFields(payload, "userid").get("userid"));
+    }
+
+    /**
      * @throws InvalidMessageException naming {@code field} when it is missing, empty or too long
      */
     public static String require(String field, String value) {

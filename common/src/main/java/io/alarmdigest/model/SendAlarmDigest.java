@@ -10,6 +10,6 @@ public record SendAlarmDigest(String userId) {
      * @throws InvalidMessageException naming the field that breaks the contract
      */
     public static SendAlarmDigest parse(byte[] payload) {
-        return new SendAlarmDigest(Ids.require("UserID", Json.readStringFields(payload, "userid").get("userid")));
+        return new SendAlarmDigest(Ids.userIdOf(payload));
     }
 }

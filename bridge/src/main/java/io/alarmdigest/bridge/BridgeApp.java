@@ -1,0 +1,135 @@
+package io.alarmdigest.bridge;
+
+import io.alarmdigest.kafka.TopicProvisioner;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the bridges the settings ask for ({@code bridge.roles}): provisions the Kafka topics and the JetStream
+ * streams, connects, and starts the ingress and/or the egress, each with its own NATS connection and Kafka client.
+ * {@link #close()} stops them gracefully: in-flight messages are finished, acknowledged and committed, then the
+ * connections are drained and closed.
+ */
+public final class BridgeApp implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BridgeApp.class);
+
+    private final BridgeConfig config;
+    private final BridgeMetrics metrics;
+    private final List<AutoCloseable> running = new ArrayList<>();
+
+    private BridgeApp(BridgeConfig config, BridgeMetrics metrics) {
+        this.config = config;
+        this.metrics = metrics;
+    }
+
+    /**
+     * @throws org.apache.kafka.common.config.ConfigException naming a bad setting
+     * @throws IllegalStateException when the topics or streams cannot be used as they are
+     */
+    public static BridgeApp start(Map<?, ?> settings) throws IOException, InterruptedException {
+        BridgeConfig config = new BridgeConfig(settings);
+        BridgeApp app = new BridgeApp(config, new BridgeMetrics());
+        try {
+            app.startRoles();
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            app.close();
+            throw e;
+        }
+        return app;
+    }
+
+    private void startRoles() throws IOException, InterruptedException {
+        try (Admin admin = Admin.create(config.adminProperties())) {
+            TopicProvisioner.ensureTopics(admin, config.topics());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Could not create or check the Kafka topics: " + e.getCause().getMessage(),
+                e.getCause());
+        }
+        if (config.runsIngress()) {
+            Connection nats = connect("ingress");
+            NatsStreams.Input input;
+            try {
+                input = NatsStreams.provisionInput(nats.jetStreamManagement(), config);
+            } catch (JetStreamApiException e) {
+                throw new IllegalStateException("Could not provision the JetStream input stream "
+                    + config.inputStream() + ": " + e.getMessage(), e);
+            }
+            Ingress ingress = new Ingress(config, nats,
+                new KafkaProducer<>(config.producerProperties(), new StringSerializer(), new ByteArraySerializer()),
+                metrics, input);
+            running.add(ingress);
+            ingress.start();
+        }
+        if (config.runsEgress()) {
+            Connection nats = connect("egress");
+            if (config.digestStreamEnabled()) {
+                try {
+                    NatsStreams.provisionDigestStream(nats.jetStreamManagement(), config);
+                } catch (JetStreamApiException e) {
+                    throw new IllegalStateException("Could not provision the JetStream digest stream "
+                        + config.digestStream() + ": " + e.getMessage(), e);
+                }
+            }
+            Egress egress = new Egress(config, nats,
+                new KafkaConsumer<>(config.consumerProperties(), new StringDeserializer(), new ByteArrayDeserializer()),
+                metrics);
+            running.add(egress);
+            egress.start();
+        }
+    }
+
+    private Connection connect(String role) throws IOException, InterruptedException {
+        Connection nats = NatsConnections.connect(config, role);
+        running.add(() -> {
+            try {
+                nats.drain(Duration.ofSeconds(5)).get();
+            } catch (Exception e) {
+                LOG.debug("NATS {} drain did not complete: {}", role, e.toString());
+            } finally {
+                nats.close();
+            }
+        });
+        return nats;
+    }
+
+    public BridgeMetrics metrics() {
+        return metrics;
+    }
+
+    public BridgeConfig config() {
+        return config;
+    }
+
+    /** Stops the halves in reverse order of start, then drains and closes their connections. */
+    @Override
+    public void close() throws InterruptedException {
+        List<AutoCloseable> reversed = new ArrayList<>(running);
+        java.util.Collections.reverse(reversed);
+        running.clear();
+        for (AutoCloseable closeable : reversed) {
+            try {
+                closeable.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw e;
+            } catch (Exception e) {
+                LOG.warn("Could not close {} cleanly: {}", closeable, e.toString());
+            }
+        }
+    }
+}

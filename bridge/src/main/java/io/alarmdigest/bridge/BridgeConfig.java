@@ -1,0 +1,349 @@
+package io.alarmdigest.bridge;
+
+import io.alarmdigest.kafka.TopicSettings;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidList;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
+
+/**
+ * The bridges' settings, each declared once with type, default, validation and description, validated when built;
+ * a bad value fails start-up with a {@link ConfigException} naming the setting.
+ *
+ * <p>Any other key is a Kafka client setting ({@code bootstrap.servers}, {@code security.protocol}, {@code sasl.*},
+ * ...) given to the producer, the consumer and the admin client that know it; {@code producer.}, {@code consumer.}
+ * and {@code admin.} prefixes address one of them. What the guarantees rest on is not overridable: the producer
+ * always runs with {@code acks=all} and idempotence, the consumer with {@code read_committed} and manual commits.
+ */
+public final class BridgeConfig extends AbstractConfig {
+    public static final String ROLES = "bridge.roles";
+    public static final String NATS_URLS = "nats.urls";
+    public static final String NATS_USER = "nats.user";
+    public static final String NATS_PASSWORD = "nats.password";
+    public static final String NATS_TOKEN = "nats.token";
+    public static final String NATS_CREDS_FILE = "nats.creds.file";
+    public static final String NATS_TLS = "nats.tls.enabled";
+    public static final String NATS_CONNECTION_NAME = "nats.connection.name";
+    public static final String STATUS_SUBJECT = "nats.subject.alarm-status-changed";
+    public static final String REQUEST_SUBJECT = "nats.subject.send-alarm-digest";
+    public static final String DIGEST_SUBJECT = "nats.subject.alarm-digest";
+    public static final String INPUT_STREAM = "nats.input.stream";
+    public static final String INPUT_STREAM_MAX_BYTES = "nats.input.stream.max.bytes";
+    public static final String INPUT_STREAM_MAX_MESSAGES = "nats.input.stream.max.messages";
+    public static final String INPUT_STREAM_MAX_AGE_MS = "nats.input.stream.max.age.ms";
+    public static final String INPUT_STREAM_REPLICAS = "nats.input.stream.replicas";
+    public static final String INPUT_CONSUMER = "nats.input.consumer";
+    public static final String DIGEST_STREAM_ENABLED = "nats.digest.stream.enabled";
+    public static final String DIGEST_STREAM = "nats.digest.stream";
+    public static final String DIGEST_STREAM_MAX_BYTES = "nats.digest.stream.max.bytes";
+    public static final String DIGEST_STREAM_MAX_AGE_MS = "nats.digest.stream.max.age.ms";
+    public static final String DIGEST_STREAM_DUPLICATE_WINDOW_MS = "nats.digest.stream.duplicate.window.ms";
+    public static final String DIGEST_STREAM_REPLICAS = "nats.digest.stream.replicas";
+    public static final String INGRESS_MAX_IN_FLIGHT = "ingress.max.in.flight";
+    public static final String INGRESS_MAX_MESSAGE_BYTES = "ingress.max.message.bytes";
+    public static final String INGRESS_ACK_WAIT_MS = "ingress.ack.wait.ms";
+    public static final String EGRESS_GROUP_ID = "egress.group.id";
+    public static final String EGRESS_PUBLISH_TIMEOUT_MS = "egress.publish.timeout.ms";
+    public static final String RETRY_BACKOFF_MAX_MS = "retry.backoff.max.ms";
+    public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
+
+    public static final String INGRESS = "ingress";
+    public static final String EGRESS = "egress";
+
+    /** The producer's delivery timeout; the consumer's AckWait must outlast it (see {@link #validateTogether}). */
+    static final long DEFAULT_DELIVERY_TIMEOUT_MS = 120_000;
+
+    private static final long MINUTE_MS = 60_000;
+    private static final long HOUR_MS = 60 * MINUTE_MS;
+    private static final long DAY_MS = 24 * HOUR_MS;
+
+    public static final ConfigDef DEFINITION = TopicSettings.define(new ConfigDef())
+        .define(ROLES, Type.LIST, List.of(INGRESS, EGRESS), ValidList.in(INGRESS, EGRESS), Importance.HIGH,
+            "Which halves run: ingress (NATS to Kafka), egress (Kafka to NATS), or both.")
+        .define(NATS_URLS, Type.LIST, List.of("nats://127.0.0.1:4222"), Importance.HIGH,
+            "NATS servers, comma-separated (nats://, tls://). The client reconnects for ever, to any of them.")
+        .define(NATS_USER, Type.STRING, null, Importance.MEDIUM, "NATS user name (with nats.password).")
+        .define(NATS_PASSWORD, Type.PASSWORD, null, Importance.MEDIUM, "NATS password.")
+        .define(NATS_TOKEN, Type.PASSWORD, null, Importance.MEDIUM, "NATS token.")
+        .define(NATS_CREDS_FILE, Type.STRING, null, Importance.MEDIUM, "NATS credentials file (JWT and NKey seed).")
+        .define(NATS_TLS, Type.BOOLEAN, false, Importance.MEDIUM,
+            "Require TLS to NATS, trusting the JVM's trust store (javax.net.ssl.* system properties).")
+        .define(NATS_CONNECTION_NAME, Type.STRING, "alarm-digest-bridge", Importance.LOW,
+            "Connection name shown by the NATS server's monitoring.")
+        .define(STATUS_SUBJECT, Type.STRING, "AlarmStatusChanged", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+            "NATS subject of AlarmStatusChanged events.")
+        .define(REQUEST_SUBJECT, Type.STRING, "SendAlarmDigest", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+            "NATS subject of SendAlarmDigest requests.")
+        .define(DIGEST_SUBJECT, Type.STRING, "AlarmDigest", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+            "NATS subject the digests are published on.")
+        .define(INPUT_STREAM, Type.STRING, "ALARM_DIGEST_INPUT", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+            "JetStream stream that captures the two input subjects (created or updated at start; if another "
+                + "stream already captures exactly them, that one is used).")
+        .define(INPUT_STREAM_MAX_BYTES, Type.LONG, 1024L * 1024 * 1024, Range.atLeast(-1), Importance.MEDIUM,
+            "Most bytes the input stream keeps (-1: no limit). A full stream refuses new messages, and plain "
+                + "publishers are not told: watch the stream metrics.")
+        .define(INPUT_STREAM_MAX_MESSAGES, Type.LONG, -1L, Range.atLeast(-1), Importance.MEDIUM,
+            "Most messages the input stream keeps (-1: no limit).")
+        .define(INPUT_STREAM_MAX_AGE_MS, Type.LONG, 7 * DAY_MS, Range.atLeast(0), Importance.MEDIUM,
+            "Oldest message the input stream keeps, when no bridge took it (0: no limit).")
+        .define(INPUT_STREAM_REPLICAS, Type.INT, 1, Range.between(1, 5), Importance.MEDIUM,
+            "Replicas of the input stream in a NATS cluster.")
+        .define(INPUT_CONSUMER, Type.STRING, "alarm-digest-ingress", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+            "Durable pull consumer on the input stream, shared by every ingress instance.")
+        .define(DIGEST_STREAM_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
+            "Provision a JetStream stream on the digest subject; egress then publishes with acknowledgements and "
+                + "the stream keeps one copy of each digest part (Nats-Msg-Id).")
+        .define(DIGEST_STREAM, Type.STRING, "ALARM_DIGEST_OUTPUT", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+            "JetStream stream of the published digests.")
+        .define(DIGEST_STREAM_MAX_BYTES, Type.LONG, 1024L * 1024 * 1024, Range.atLeast(-1), Importance.MEDIUM,
+            "Most bytes the digest stream keeps (-1: no limit); the oldest go first.")
+        .define(DIGEST_STREAM_MAX_AGE_MS, Type.LONG, 7 * DAY_MS, Range.atLeast(0), Importance.MEDIUM,
+            "Oldest digest the digest stream keeps (0: no limit).")
+        .define(DIGEST_STREAM_DUPLICATE_WINDOW_MS, Type.LONG, HOUR_MS, Range.atLeast(1000), Importance.MEDIUM,
+            "How long the digest stream remembers a Nats-Msg-Id; longer than the worst egress recovery, so that "
+                + "a re-publication after a crash is dropped.")
+        .define(DIGEST_STREAM_REPLICAS, Type.INT, 1, Range.between(1, 5), Importance.MEDIUM,
+            "Replicas of the digest stream in a NATS cluster.")
+        .define(INGRESS_MAX_IN_FLIGHT, Type.INT, 1000, Range.between(1, 100_000), Importance.MEDIUM,
+            "Messages taken from NATS and not yet acknowledged (the consumer's max ack pending): bounds the "
+                + "memory the ingress uses while Kafka is slow or away.")
+        .define(INGRESS_MAX_MESSAGE_BYTES, Type.INT, 900 * 1024, Range.between(1024, 64 * 1024 * 1024),
+            Importance.MEDIUM,
+            "A larger NATS message goes to the dead-letter topic, cut to this size. Keep it under the producer's "
+                + "max.request.size.")
+        .define(INGRESS_ACK_WAIT_MS, Type.LONG, DEFAULT_DELIVERY_TIMEOUT_MS + MINUTE_MS, Range.atLeast(1000),
+            Importance.LOW,
+            "The input consumer's AckWait: NATS redelivers a message not acknowledged this long after delivery. "
+                + "Must outlast the producer's delivery.timeout.ms.")
+        .define(EGRESS_GROUP_ID, Type.STRING, "alarm-digest-egress", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+            "Kafka consumer group of the egress instances.")
+        .define(EGRESS_PUBLISH_TIMEOUT_MS, Type.LONG, 5000L, Range.atLeast(100), Importance.LOW,
+            "How long egress waits for NATS to confirm a publication before it retries.")
+        .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 30_000L, Range.atLeast(100), Importance.LOW,
+            "Longest wait between two retries of a failed NATS or Kafka operation (exponential, from 100 ms).")
+        .define(SHUTDOWN_TIMEOUT_MS, Type.LONG, 30_000L, Range.atLeast(0), Importance.LOW,
+            "How long a graceful stop may take: in-flight messages are finished, acknowledged or committed.");
+
+    private final TopicSettings topics;
+    private final Map<String, Object> kafkaSettings = new HashMap<>();
+
+    public BridgeConfig(Map<?, ?> settings) {
+        super(DEFINITION, settings, false);
+        this.topics = TopicSettings.from(this);
+        for (Map.Entry<?, ?> entry : settings.entrySet()) {
+            String key = String.valueOf(entry.getKey());
+            if (!DEFINITION.names().contains(key)) {
+                kafkaSettings.put(key, entry.getValue());
+            }
+        }
+        validateTogether();
+    }
+
+    private void validateTogether() {
+        if (!kafkaSettings.containsKey(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)) {
+            throw new ConfigException("Missing required configuration \"" + CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG
+                + "\" which has no default value.");
+        }
+        if (getList(ROLES).isEmpty()) {
+            throw new ConfigException(ROLES, getList(ROLES), "must name ingress, egress or both");
+        }
+        if (getString(NATS_USER) != null && getPassword(NATS_PASSWORD) == null) {
+            throw new ConfigException(NATS_PASSWORD, null, "is required with " + NATS_USER);
+        }
+        if (getString(STATUS_SUBJECT).equals(getString(REQUEST_SUBJECT))) {
+            throw new ConfigException(REQUEST_SUBJECT, getString(REQUEST_SUBJECT),
+                "must differ from " + STATUS_SUBJECT);
+        }
+        long deliveryTimeout = Long.parseLong(String.valueOf(producerProperties()
+            .getOrDefault(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, DEFAULT_DELIVERY_TIMEOUT_MS)));
+        if (ingressAckWait().toMillis() <= deliveryTimeout) {
+            throw new ConfigException(INGRESS_ACK_WAIT_MS, ingressAckWait().toMillis(), "must be longer than the "
+                + "producer's delivery.timeout.ms (" + deliveryTimeout + "), or NATS would redeliver messages that "
+                + "the producer is still trying to write");
+        }
+    }
+
+    public TopicSettings topics() {
+        return topics;
+    }
+
+    public boolean runsIngress() {
+        return getList(ROLES).contains(INGRESS);
+    }
+
+    public boolean runsEgress() {
+        return getList(ROLES).contains(EGRESS);
+    }
+
+    public List<String> natsUrls() {
+        return getList(NATS_URLS);
+    }
+
+    public String natsUser() {
+        return getString(NATS_USER);
+    }
+
+    public Password natsPassword() {
+        return getPassword(NATS_PASSWORD);
+    }
+
+    public Password natsToken() {
+        return getPassword(NATS_TOKEN);
+    }
+
+    public String natsCredsFile() {
+        return getString(NATS_CREDS_FILE);
+    }
+
+    public boolean natsTls() {
+        return getBoolean(NATS_TLS);
+    }
+
+    public String natsConnectionName() {
+        return getString(NATS_CONNECTION_NAME);
+    }
+
+    public String statusSubject() {
+        return getString(STATUS_SUBJECT);
+    }
+
+    public String requestSubject() {
+        return getString(REQUEST_SUBJECT);
+    }
+
+    public String digestSubject() {
+        return getString(DIGEST_SUBJECT);
+    }
+
+    public String inputStream() {
+        return getString(INPUT_STREAM);
+    }
+
+    public long inputStreamMaxBytes() {
+        return getLong(INPUT_STREAM_MAX_BYTES);
+    }
+
+    public long inputStreamMaxMessages() {
+        return getLong(INPUT_STREAM_MAX_MESSAGES);
+    }
+
+    public Duration inputStreamMaxAge() {
+        return Duration.ofMillis(getLong(INPUT_STREAM_MAX_AGE_MS));
+    }
+
+    public int inputStreamReplicas() {
+        return getInt(INPUT_STREAM_REPLICAS);
+    }
+
+    public String inputConsumer() {
+        return getString(INPUT_CONSUMER);
+    }
+
+    public boolean digestStreamEnabled() {
+        return getBoolean(DIGEST_STREAM_ENABLED);
+    }
+
+    public String digestStream() {
+        return getString(DIGEST_STREAM);
+    }
+
+    public long digestStreamMaxBytes() {
+        return getLong(DIGEST_STREAM_MAX_BYTES);
+    }
+
+    public Duration digestStreamMaxAge() {
+        return Duration.ofMillis(getLong(DIGEST_STREAM_MAX_AGE_MS));
+    }
+
+    public Duration digestStreamDuplicateWindow() {
+        return Duration.ofMillis(getLong(DIGEST_STREAM_DUPLICATE_WINDOW_MS));
+    }
+
+    public int digestStreamReplicas() {
+        return getInt(DIGEST_STREAM_REPLICAS);
+    }
+
+    public int ingressMaxInFlight() {
+        return getInt(INGRESS_MAX_IN_FLIGHT);
+    }
+
+    public int ingressMaxMessageBytes() {
+        return getInt(INGRESS_MAX_MESSAGE_BYTES);
+    }
+
+    public Duration ingressAckWait() {
+        return Duration.ofMillis(getLong(INGRESS_ACK_WAIT_MS));
+    }
+
+    public String egressGroupId() {
+        return getString(EGRESS_GROUP_ID);
+    }
+
+    public Duration egressPublishTimeout() {
+        return Duration.ofMillis(getLong(EGRESS_PUBLISH_TIMEOUT_MS));
+    }
+
+    public Duration retryBackoffMax() {
+        return Duration.ofMillis(getLong(RETRY_BACKOFF_MAX_MS));
+    }
+
+    public Duration shutdownTimeout() {
+        return Duration.ofMillis(getLong(SHUTDOWN_TIMEOUT_MS));
+    }
+
+    /** The ingress producer: the passed-through settings, then what the guarantees need. */
+    public Properties producerProperties() {
+        Properties props = clientProperties(ProducerConfig.configNames(), "producer.");
+        props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "alarm-digest-ingress");
+        props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
+        props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        return props;
+    }
+
+    /** The egress consumer: the passed-through settings, then what the guarantees need. */
+    public Properties consumerProperties() {
+        Properties props = clientProperties(ConsumerConfig.configNames(), "consumer.");
+        props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "alarm-digest-egress");
+        props.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, egressGroupId());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        return props;
+    }
+
+    public Properties adminProperties() {
+        return clientProperties(AdminClientConfig.configNames(), "admin.");
+    }
+
+    private Properties clientProperties(Set<String> known, String prefix) {
+        Properties props = new Properties();
+        kafkaSettings.forEach((key, value) -> {
+            if (known.contains(key)) {
+                props.put(key, value);
+            }
+        });
+        kafkaSettings.forEach((key, value) -> {
+            if (key.startsWith(prefix)) {
+                props.put(key.substring(prefix.length()), value);
+            }
+        });
+        return props;
+    }
+}

@@ -1,0 +1,281 @@
+package io.alarmdigest.bridge;
+
+import io.alarmdigest.model.DlqReason;
+import io.alarmdigest.model.HeaderNames;
+import io.alarmdigest.model.Ids;
+import io.alarmdigest.model.InvalidMessageException;
+import io.alarmdigest.model.Rfc3339;
+import io.nats.client.Connection;
+import io.nats.client.ConsumeOptions;
+import io.nats.client.IterableConsumer;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamStatusCheckedException;
+import io.nats.client.Message;
+import io.nats.client.api.StreamInfo;
+import io.nats.client.impl.NatsJetStreamMetaData;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * NATS → Kafka, at least once. Takes messages from the input stream's durable pull consumer and writes each to its
+ * subject's topic, keyed by UserID, value as received, timestamp = the time NATS stored it, with the contract's
+ * {@code nats-*} headers. A message is acknowledged to NATS only after Kafka confirmed it; on a retriable Kafka
+ * failure it is not acknowledged but nak'ed with backoff, so NATS delivers it again. A message without a usable
+ * UserID, over the size limit, or refused by Kafka for good goes to the dead-letter topic, then is acknowledged:
+ * nothing loops for ever, nothing is dropped.
+ *
+ * <p>At most {@code ingress.max.in.flight} messages are between NATS and a Kafka confirmation at any time (also the
+ * consumer's max ack pending): while Kafka is away the ingress waits, its memory bounded, and resumes by itself.
+ */
+final class Ingress implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Ingress.class);
+    private static final Duration POLL = Duration.ofMillis(250);
+    private static final Duration STREAM_STATE_INTERVAL = Duration.ofSeconds(10);
+
+    private final BridgeConfig config;
+    private final Connection nats;
+    private final Producer<String, byte[]> producer;
+    private final BridgeMetrics metrics;
+    private final NatsStreams.Input input;
+    private final Semaphore inFlight;
+    private final ConcurrentLinkedQueue<Refused> refused = new ConcurrentLinkedQueue<>();
+    private final RateLimitedLog log = new RateLimitedLog(LOG);
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    Ingress(BridgeConfig config, Connection nats, Producer<String, byte[]> producer, BridgeMetrics metrics,
+            NatsStreams.Input input) {
+        this.config = config;
+        this.nats = nats;
+        this.producer = producer;
+        this.metrics = metrics;
+        this.input = input;
+        this.inFlight = new Semaphore(config.ingressMaxInFlight());
+        this.thread = new Thread(this::run, "alarm-digest-ingress");
+    }
+
+    void start() {
+        thread.start();
+        LOG.info("Ingress ready: stream {} (consumer {}) -> {} and {}", input.stream(), input.consumer(),
+            config.topics().statusChanged(), config.topics().sendDigest());
+    }
+
+    private void run() {
+        Backoff backoff = new Backoff(config.retryBackoffMax());
+        long nextStreamState = 0;
+        while (running) {
+            try (IterableConsumer consumer = nats.getConsumerContext(input.stream(), input.consumer())
+                .iterate(ConsumeOptions.builder().batchSize(Math.min(500, config.ingressMaxInFlight())).build())) {
+                backoff.reset();
+                while (running) {
+                    deadLetterRefused();
+                    if (System.nanoTime() > nextStreamState) {
+                        recordStreamState();
+                        nextStreamState = System.nanoTime() + STREAM_STATE_INTERVAL.toNanos();
+                    }
+                    if (!inFlight.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+                        continue;
+                    }
+                    Message message = consumer.nextMessage(POLL);
+                    if (message == null) {
+                        inFlight.release();
+                        continue;
+                    }
+                    forward(message);
+                }
+                consumer.stop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (IOException | JetStreamApiException | JetStreamStatusCheckedException | RuntimeException e) {
+                Duration wait = backoff.next();
+                log.warn("consume", "Ingress could not read from JetStream ({}); trying again in {} ms", e.toString(),
+                    wait.toMillis());
+                sleep(wait);
+            } catch (Exception e) {
+                // IterableConsumer.close() declares Exception.
+                log.warn("close", "Ingress consumer did not close cleanly: {}", e.toString());
+            }
+        }
+    }
+
+    /** Sends one message to Kafka; the callback acknowledges, retries or hands it to the dead-letter path. */
+    private void forward(Message message) {
+        NatsJetStreamMetaData meta = message.metaData();
+        if (meta.deliveredCount() > 1) {
+            metrics.increment(BridgeMetrics.INGRESS_REDELIVERED);
+        }
+        byte[] payload = message.getData() == null ? new byte[0] : message.getData();
+        String topic = topicOf(message.getSubject());
+        String userId;
+        try {
+            if (topic == null) {
+                throw new InvalidMessageException(DlqReason.UNKNOWN_SUBJECT,
+                    "subject " + message.getSubject() + " is not an input subject of the bridge");
+            }
+            if (payload.length > config.ingressMaxMessageBytes()) {
+                throw new InvalidMessageException(DlqReason.TOO_LARGE, "the message has " + payload.length
+                    + " bytes, more than " + BridgeConfig.INGRESS_MAX_MESSAGE_BYTES + "=" + config.ingressMaxMessageBytes());
+            }
+            userId = Ids.userIdOf(payload);
+        } catch (InvalidMessageException e) {
+            deadLetter(message, e);
+            return;
+        }
+        Instant stored = meta.timestamp().toInstant();
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null, stored.toEpochMilli(), userId,
+            payload, natsHeaders(message, stored));
+        try {
+            producer.send(record, (metadata, error) -> {
+                if (error == null) {
+                    message.ack();
+                    metrics.increment(BridgeMetrics.INGRESS_IN + message.getSubject());
+                    inFlight.release();
+                } else if (error instanceof RetriableException) {
+                    retryLater(message, error);
+                } else {
+                    // Producing from a producer callback could block its I/O thread: the ingress thread does it.
+                    refused.add(new Refused(message, error));
+                }
+            });
+        } catch (RuntimeException e) {
+            retryLater(message, e);
+        }
+    }
+
+    private void retryLater(Message message, Exception error) {
+        Duration delay = retryDelay(message.metaData().deliveredCount());
+        metrics.increment(BridgeMetrics.INGRESS_RETRIES);
+        log.warn("kafka", "Kafka did not take a message from {} ({}); NATS redelivers it in {} ms",
+            message.getSubject(), error.toString(), delay.toMillis());
+        message.nakWithDelay(delay);
+        inFlight.release();
+    }
+
+    private Duration retryDelay(long deliveries) {
+        long ms = Math.min(config.retryBackoffMax().toMillis(), 100L << Math.min(20, Math.max(0, deliveries - 1)));
+        return Duration.ofMillis(ms);
+    }
+
+    private void deadLetterRefused() {
+        for (Refused next = refused.poll(); next != null; next = refused.poll()) {
+            deadLetter(next.message, new InvalidMessageException(DlqReason.KAFKA_REFUSED,
+                "Kafka refused the record for good: " + next.error));
+        }
+    }
+
+    /** Writes the message to the dead-letter topic, then acknowledges it; if that fails too, NATS redelivers it. */
+    private void deadLetter(Message message, InvalidMessageException problem) {
+        byte[] payload = message.getData() == null ? new byte[0] : message.getData();
+        Headers headers = natsHeaders(message, message.metaData().timestamp().toInstant());
+        headers.add(HeaderNames.DLQ_REASON, problem.headerValue().getBytes(StandardCharsets.UTF_8));
+        headers.add(HeaderNames.DLQ_SOURCE, message.getSubject().getBytes(StandardCharsets.UTF_8));
+        if (payload.length > config.ingressMaxMessageBytes()) {
+            headers.add(HeaderNames.DLQ_TRUNCATED_FROM,
+                Integer.toString(payload.length).getBytes(StandardCharsets.UTF_8));
+            payload = Arrays.copyOf(payload, config.ingressMaxMessageBytes());
+        }
+        log.warn(problem.reason().code(), "Dead-lettered a message on {} (stream seq {}): {}", message.getSubject(),
+            message.metaData().streamSequence(), problem.headerValue());
+        try {
+            producer.send(new ProducerRecord<>(config.topics().deadLetter(), null, null, null, payload, headers),
+                (metadata, error) -> {
+                    if (error == null) {
+                        message.ack();
+                        metrics.increment(BridgeMetrics.INGRESS_DEAD_LETTERS);
+                        inFlight.release();
+                    } else {
+                        retryLater(message, error);
+                    }
+                });
+        } catch (RuntimeException e) {
+            retryLater(message, e);
+        }
+    }
+
+    private Headers natsHeaders(Message message, Instant stored) {
+        NatsJetStreamMetaData meta = message.metaData();
+        Headers headers = new RecordHeaders();
+        headers.add(HeaderNames.NATS_SUBJECT, message.getSubject().getBytes(StandardCharsets.UTF_8));
+        headers.add(HeaderNames.NATS_STREAM, meta.getStream().getBytes(StandardCharsets.UTF_8));
+        headers.add(HeaderNames.NATS_STREAM_CREATED, input.created().getBytes(StandardCharsets.UTF_8));
+        headers.add(HeaderNames.NATS_STREAM_SEQ,
+            Long.toString(meta.streamSequence()).getBytes(StandardCharsets.UTF_8));
+        headers.add(HeaderNames.NATS_TIMESTAMP, Rfc3339.format(stored).getBytes(StandardCharsets.UTF_8));
+        return headers;
+    }
+
+    private String topicOf(String subject) {
+        if (subject.equals(config.statusSubject())) {
+            return config.topics().statusChanged();
+        }
+        if (subject.equals(config.requestSubject())) {
+            return config.topics().sendDigest();
+        }
+        return null;
+    }
+
+    private void recordStreamState() {
+        try {
+            StreamInfo info = nats.jetStreamManagement().getStreamInfo(input.stream());
+            metrics.gauge(BridgeMetrics.INPUT_STREAM_MESSAGES, info.getStreamState().getMsgCount());
+            metrics.gauge(BridgeMetrics.INPUT_STREAM_BYTES, info.getStreamState().getByteCount());
+            metrics.gauge(BridgeMetrics.INPUT_STREAM_MAX_MESSAGES, info.getConfiguration().getMaxMsgs());
+            metrics.gauge(BridgeMetrics.INPUT_STREAM_MAX_BYTES, info.getConfiguration().getMaxBytes());
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            log.warn("stream-state", "Could not read the state of stream {}: {}", input.stream(), e.toString());
+        }
+    }
+
+    private void sleep(Duration wait) {
+        try {
+            Thread.sleep(wait.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    /**
+     * Stops taking messages, waits (up to the shutdown timeout) for those in flight to be confirmed by Kafka and
+     * acknowledged to NATS; what is left unacknowledged, NATS delivers again.
+     */
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        Duration timeout = config.shutdownTimeout();
+        thread.join(timeout.toMillis());
+        producer.flush();
+        deadLetterRefused();
+        producer.flush();
+        if (!inFlight.tryAcquire(config.ingressMaxInFlight(), timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            LOG.warn("Ingress stopped with {} messages unacknowledged; NATS will deliver them again",
+                config.ingressMaxInFlight() - inFlight.availablePermits());
+        } else {
+            inFlight.release(config.ingressMaxInFlight());
+        }
+        producer.close(timeout);
+        LOG.info("Ingress stopped");
+    }
+
+    /** Stops taking messages at once, without waiting for anything: what a crash leaves behind, for tests. */
+    void halt() {
+        running = false;
+    }
+
+    private record Refused(Message message, Exception error) {
+    }
+}

@@ -1,0 +1,172 @@
+package io.alarmdigest.bridge;
+
+import static io.alarmdigest.bridge.Fixture.bytes;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.alarmdigest.model.HeaderNames;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.Message;
+import io.nats.client.Subscription;
+import io.nats.client.api.StreamInfo;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Kafka → NATS against a real broker and a real nats-server: every digest published, never skipped. */
+class EgressTest {
+    private static Fixture fixture;
+    private static KafkaProducer<String, byte[]> producer;
+
+    @BeforeAll
+    static void start() throws Exception {
+        fixture = new Fixture();
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, fixture.kafka.bootstrapServers());
+        producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        producer.close();
+        fixture.close();
+    }
+
+    /** Writes digest parts as the processor would: {@code digests} digests of {@code parts} parts each. */
+    private static void writeDigests(BridgeConfig config, int digests, int parts) throws Exception {
+        for (int d = 0; d < digests; d++) {
+            for (int p = 1; p <= parts; p++) {
+                RecordHeaders headers = new RecordHeaders();
+                headers.add(HeaderNames.DIGEST_ID, bytes("ALARMS:2021-06-01T00:00:00Z:" + d));
+                headers.add(HeaderNames.DIGEST_PART, bytes(Integer.toString(p)));
+                headers.add(HeaderNames.DIGEST_PARTS, bytes(Integer.toString(parts)));
+                producer.send(new ProducerRecord<>(config.topics().digest(), null, "user-" + (d % 7),
+                    bytes("{\"UserID\":\"user-" + (d % 7) + "\",\"ActiveAlarms\":[],\"d\":" + d + "}"), headers));
+            }
+        }
+        producer.flush();
+    }
+
+    @Test
+    void shouldPublishEveryDigestPartWithTheContractsHeaders() throws Exception {
+        Map<String, Object> settings = fixture.settings("publish");
+        settings.put(BridgeConfig.ROLES, "egress");
+        try (Connection client = fixture.natsClient(); BridgeApp bridge = BridgeApp.start(settings)) {
+            BridgeConfig config = bridge.config();
+            Subscription subscription = client.subscribe(config.digestSubject());
+            client.flush(Duration.ofSeconds(5));
+            writeDigests(config, 100, 2);
+
+            Set<String> seen = new HashSet<>();
+            for (int i = 0; i < 200; i++) {
+                Message message = subscription.nextMessage(Fixture.DEADLINE);
+                assertTrue(message != null, "digest part " + i + " arrived");
+                String id = message.getHeaders().getFirst("Digest-Id");
+                String part = message.getHeaders().getFirst("Digest-Part");
+                assertEquals("2", message.getHeaders().getFirst("Digest-Parts"));
+                assertEquals(id + "#" + part, message.getHeaders().getFirst("Nats-Msg-Id"));
+                assertTrue(seen.add(id + "#" + part), "no part twice: " + id + "#" + part);
+            }
+            assertEquals(200, seen.size());
+            StreamInfo stream = client.jetStreamManagement().getStreamInfo(config.digestStream());
+            assertEquals(200, stream.getStreamState().getMsgCount(), "the digest stream holds one copy of each");
+            assertTrue(Fixture.await(() -> committed(config) == 200), "offsets committed after NATS confirmed");
+        }
+    }
+
+    @Test
+    void shouldRepublishAfterACrashBetweenPublishAndCommitAndKeepOneCopyInTheStream() throws Exception {
+        Map<String, Object> settings = fixture.settings("republish");
+        settings.put(BridgeConfig.ROLES, "egress");
+        BridgeConfig config = new BridgeConfig(settings);
+        try (BridgeApp provisioner = BridgeApp.start(settings)) {
+            // Topics and the digest stream exist from here on.
+        }
+        writeDigests(config, 50, 1);
+        try (Connection nats = fixture.natsClient()) {
+            NatsStreams.provisionDigestStream(nats.jetStreamManagement(), config);
+            AtomicBoolean crashed = new AtomicBoolean();
+            // A real consumer whose first commit dies: the publications went out, their offsets did not.
+            KafkaConsumer<String, byte[]> crashing = new KafkaConsumer<>(config.consumerProperties(),
+                new StringDeserializer(), new ByteArrayDeserializer()) {
+                @Override
+                public void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+                    crashed.set(true);
+                    throw new IllegalStateException("crash between publish and commit");
+                }
+            };
+            BridgeMetrics firstMetrics = new BridgeMetrics();
+            Egress first = new Egress(config, nats, crashing, firstMetrics);
+            first.start();
+            assertTrue(Fixture.await(crashed::get));
+            first.close();
+            assertTrue(firstMetrics.count(BridgeMetrics.EGRESS_OUT) > 0);
+        }
+        try (BridgeApp second = BridgeApp.start(settings); Connection client = fixture.natsClient()) {
+            assertTrue(Fixture.await(() -> committed(config) == 50), "the second egress committed every digest");
+            assertTrue(second.metrics().count(BridgeMetrics.EGRESS_DUPLICATES_DROPPED) > 0,
+                "it published again what the first had published");
+            assertEquals(50, client.jetStreamManagement().getStreamInfo(config.digestStream())
+                .getStreamState().getMsgCount(), "the stream kept one copy of each (Nats-Msg-Id)");
+        }
+    }
+
+    @Test
+    void shouldNotBeHeldUpByASlowOrAbsentSubscriber() throws Exception {
+        Map<String, Object> settings = fixture.settings("slow");
+        settings.put(BridgeConfig.ROLES, "egress");
+        settings.put(BridgeConfig.DIGEST_STREAM_ENABLED, false);
+        CountDownLatch release = new CountDownLatch(1);
+        try (Connection slowClient = fixture.natsClient(); BridgeApp bridge = BridgeApp.start(settings)) {
+            BridgeConfig config = bridge.config();
+            writeDigests(config, 500, 1);
+            assertTrue(Fixture.await(() -> committed(config) == 500), "published to nobody, and committed");
+
+            Dispatcher stuck = slowClient.createDispatcher(message -> {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            stuck.subscribe(config.digestSubject());
+            slowClient.flush(Duration.ofSeconds(5));
+            writeDigests(config, 3000, 1);
+            assertTrue(Fixture.await(() -> committed(config) == 3500), "a stuck subscriber does not stop egress");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    private static long committed(BridgeConfig config) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+            fixture.kafka.bootstrapServers()))) {
+            return admin.listConsumerGroupOffsets(config.egressGroupId()).partitionsToOffsetAndMetadata().get()
+                .values().stream().mapToLong(OffsetAndMetadata::offset).sum();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package io.alarmdigest.bridge;
+
+import io.alarmdigest.testing.KafkaBroker;
+import io.alarmdigest.testing.NatsServer;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/** A real nats-server and a real Kafka broker for one test class, and the helpers the bridge tests share. */
+final class Fixture implements AutoCloseable {
+    static final Duration DEADLINE = Duration.ofSeconds(60);
+
+    final NatsServer nats;
+    final KafkaBroker kafka;
+    private int run;
+
+    Fixture() throws Exception {
+        this.nats = NatsServer.start();
+        this.kafka = KafkaBroker.start();
+    }
+
+    /** Settings of an isolated run: its own topics, streams, consumer and group. */
+    Map<String, Object> settings(String name) {
+        String prefix = name + (++run);
+        Map<String, Object> settings = new HashMap<>();
+        settings.put("bootstrap.servers", kafka.bootstrapServers());
+        settings.put(BridgeConfig.NATS_URLS, nats.url());
+        settings.put("topic.alarm-status-changed", prefix + "-alarm-status-changed");
+        settings.put("topic.send-alarm-digest", prefix + "-send-alarm-digest");
+        settings.put("topic.alarm-digest", prefix + "-alarm-digest");
+        settings.put("topic.dead-letter", prefix + "-alarm-digest-dlq");
+        settings.put("topic.partitions", 3);
+        settings.put(BridgeConfig.STATUS_SUBJECT, prefix + ".AlarmStatusChanged");
+        settings.put(BridgeConfig.REQUEST_SUBJECT, prefix + ".SendAlarmDigest");
+        settings.put(BridgeConfig.DIGEST_SUBJECT, prefix + ".AlarmDigest");
+        settings.put(BridgeConfig.INPUT_STREAM, prefix.toUpperCase() + "_INPUT");
+        settings.put(BridgeConfig.DIGEST_STREAM, prefix.toUpperCase() + "_OUTPUT");
+        settings.put(BridgeConfig.EGRESS_GROUP_ID, prefix + "-egress");
+        settings.put(BridgeConfig.SHUTDOWN_TIMEOUT_MS, 10_000L);
+        return settings;
+    }
+
+    Connection natsClient() throws Exception {
+        return Nats.connect(new Options.Builder().server(nats.url()).maxReconnects(-1)
+            .reconnectWait(Duration.ofMillis(200)).build());
+    }
+
+    /** Reads a topic from the start until {@code done} holds for what was read, or the deadline passes. */
+    List<ConsumerRecord<String, byte[]>> readUntil(String topic, Predicate<List<ConsumerRecord<String, byte[]>>> done) {
+        try (KafkaConsumer<String, byte[]> consumer = consumer()) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+            long deadline = System.nanoTime() + DEADLINE.toNanos();
+            while (!done.test(records) && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+            return records;
+        }
+    }
+
+    private KafkaConsumer<String, byte[]> consumer() {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    static String header(ConsumerRecord<String, byte[]> record, String key) {
+        Header header = record.headers().lastHeader(key);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String event(String user, String alarm, String status) {
+        return "{\"AlarmID\":\"" + alarm + "\",\"UserID\":\"" + user + "\",\"Status\":\"" + status
+            + "\",\"ChangedAt\":\"2021-06-07T20:40:15.598765212Z\"}";
+    }
+
+    /** Polls {@code condition} until it holds or the deadline passes. */
+    static boolean await(Supplier<Boolean> condition) throws InterruptedException {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.get()) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return condition.get();
+    }
+
+    @Override
+    public void close() throws Exception {
+        kafka.close();
+        nats.close();
+    }
+}
