@@ -56,6 +56,11 @@ public final class BridgeApp implements AutoCloseable {
     private void startRoles() throws IOException, InterruptedException {
         try (Admin admin = Admin.create(config.adminProperties())) {
             TopicProvisioner.ensureTopics(admin, config.topics());
+            if (config.runsIngress()) {
+                int largest = config.ingressMaxMessageBytes() + BridgeConfig.RECORD_OVERHEAD_BYTES;
+                TopicProvisioner.requireMessageSize(admin, Map.of(config.topics().statusChanged(), largest,
+                    config.topics().sendDigest(), largest, config.topics().deadLetter(), largest));
+            }
         } catch (ExecutionException e) {
             throw new IllegalStateException("Could not create or check the Kafka topics: " + e.getCause().getMessage(),
                 e.getCause());

@@ -64,6 +64,10 @@ public final class BridgeConfig extends AbstractConfig {
     public static final String INGRESS = "ingress";
     public static final String EGRESS = "egress";
 
+    /** Room in a Kafka record for the key, the nats-* headers and the record overhead. */
+    static final int RECORD_OVERHEAD_BYTES = 16 * 1024;
+    private static final int DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
+
     /** The producer's delivery timeout; the consumer's AckWait must outlast it (see {@link #validateTogether}). */
     static final long DEFAULT_DELIVERY_TIMEOUT_MS = 120_000;
 
@@ -167,6 +171,12 @@ public final class BridgeConfig extends AbstractConfig {
         if (getString(STATUS_SUBJECT).equals(getString(REQUEST_SUBJECT))) {
             throw new ConfigException(REQUEST_SUBJECT, getString(REQUEST_SUBJECT),
                 "must differ from " + STATUS_SUBJECT);
+        }
+        int maxRequestSize = Integer.parseInt(String.valueOf(producerProperties()
+            .getOrDefault(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, DEFAULT_MAX_REQUEST_SIZE)));
+        if (ingressMaxMessageBytes() + RECORD_OVERHEAD_BYTES > maxRequestSize) {
+            throw new ConfigException(INGRESS_MAX_MESSAGE_BYTES, ingressMaxMessageBytes(), "must leave "
+                + RECORD_OVERHEAD_BYTES + " bytes under the producer's max.request.size (" + maxRequestSize + ")");
         }
         long deliveryTimeout = Long.parseLong(String.valueOf(producerProperties()
             .getOrDefault(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, DEFAULT_DELIVERY_TIMEOUT_MS)));

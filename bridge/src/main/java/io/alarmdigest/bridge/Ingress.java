@@ -136,7 +136,7 @@ final class Ingress implements AutoCloseable {
             return;
         }
         Instant stored = meta.timestamp().toInstant();
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null, stored.toEpochMilli(), userId,
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null, recordTime(topic, stored), userId,
             payload, natsHeaders(message, stored));
         try {
             producer.send(record, (metadata, error) -> {
@@ -163,6 +163,17 @@ final class Ingress implements AutoCloseable {
             message.getSubject(), error.toString(), delay.toMillis());
         message.nakWithDelay(delay);
         inFlight.release();
+    }
+
+    /**
+     * The record timestamp: the NATS stored time in milliseconds, rounded down for events and up for requests.
+     * Kafka Streams orders the two inputs by timestamp and breaks ties arbitrarily; rounding this way keeps an event
+     * stored before a request in the same millisecond ahead of it (contract rule 3).
+     */
+    private long recordTime(String topic, Instant stored) {
+        long millis = stored.toEpochMilli();
+        boolean fraction = stored.getNano() % 1_000_000 != 0;
+        return topic.equals(config.topics().sendDigest()) && fraction ? millis + 1 : millis;
     }
 
     private Duration retryDelay(long deliveries) {

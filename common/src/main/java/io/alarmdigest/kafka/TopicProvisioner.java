@@ -7,8 +7,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -51,6 +54,29 @@ public final class TopicProvisioner {
             }
         }
         checkCoPartitioned(admin, topics);
+    }
+
+    /**
+     * Checks that each topic takes records of the given size (its {@code max.message.bytes}, as set on the topic or
+     * inherited from the broker), so that a record we are bound to write is never refused for good.
+     *
+     * @throws IllegalStateException naming the topic, its limit and what is needed
+     */
+    public static void requireMessageSize(Admin admin, Map<String, Integer> neededBytesByTopic)
+        throws ExecutionException, InterruptedException {
+        List<ConfigResource> resources = neededBytesByTopic.keySet().stream()
+            .map(topic -> new ConfigResource(ConfigResource.Type.TOPIC, topic)).toList();
+        Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get();
+        for (ConfigResource resource : resources) {
+            ConfigEntry entry = configs.get(resource).get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+            int needed = neededBytesByTopic.get(resource.name());
+            if (entry != null && entry.value() != null && Integer.parseInt(entry.value()) < needed) {
+                throw new IllegalStateException("Topic " + resource.name() + " takes records of at most "
+                    + entry.value() + " bytes (" + TopicConfig.MAX_MESSAGE_BYTES_CONFIG + "), but the service writes "
+                    + "records of up to " + needed + " bytes there. Raise the topic's "
+                    + TopicConfig.MAX_MESSAGE_BYTES_CONFIG + " or lower the service's size limit.");
+            }
+        }
     }
 
     static void checkCoPartitioned(Admin admin, TopicSettings topics) throws ExecutionException, InterruptedException {

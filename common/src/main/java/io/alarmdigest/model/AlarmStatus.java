@@ -33,7 +33,9 @@ public enum AlarmStatus {
      * @throws InvalidMessageException naming the field when the status is not one of the three
      */
     public static AlarmStatus parse(String field, String text) {
-        switch (text.toUpperCase(Locale.ROOT)) {
+        // Only ASCII letters fold: "warnıng" (dotless i) must not pass for WARNING.
+        boolean ascii = text.chars().allMatch(c -> c < 0x80);
+        switch (ascii ? text.toUpperCase(Locale.ROOT) : text) {
             case "CLEARED":
                 return CLEARED;
             case "WARNING":

@@ -29,6 +29,16 @@ public final class Ids {
         if (value.isEmpty()) {
             throw new InvalidMessageException(DlqReason.BAD_ID, field + " must not be empty");
         }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                // An escaped lone surrogate (\\ud800) has no UTF-8 form, so it cannot be a key.
+                throw new InvalidMessageException(DlqReason.BAD_ID, field + " holds an unpaired surrogate (\\u"
+                    + Integer.toHexString(c) + "), which is not a Unicode character");
+            }
+        }
         int bytes = value.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_BYTES) {
             throw new InvalidMessageException(DlqReason.BAD_ID,

@@ -38,9 +38,10 @@ public final class Json {
      *     twice (whatever its case), or when its value is not a string
      */
     public static Map<String, String> readStringFields(byte[] payload, String... lowerCaseNames) {
-        requireUtf8(payload);
+        // Parsing the decoded text, not the bytes, keeps Jackson from detecting UTF-16 or UTF-32 on its own.
+        String text = decodeUtf8(payload);
         Map<String, String> found = new HashMap<>(lowerCaseNames.length * 2);
-        try (JsonParser parser = MAPPER.getFactory().createParser(payload)) {
+        try (JsonParser parser = MAPPER.getFactory().createParser(text)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new InvalidMessageException(DlqReason.NOT_AN_OBJECT,
                     "the payload must be a JSON object, but it starts with " + describe(parser.currentToken()));
@@ -94,12 +95,13 @@ public final class Json {
         return null;
     }
 
-    private static void requireUtf8(byte[] payload) {
+    private static String decodeUtf8(byte[] payload) {
         try {
-            StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT)
-                .decode(ByteBuffer.wrap(payload));
+                .decode(ByteBuffer.wrap(payload))
+                .toString();
         } catch (CharacterCodingException e) {
             throw new InvalidMessageException(DlqReason.NOT_JSON, "the payload is not valid UTF-8");
         }

@@ -4,13 +4,17 @@ import io.alarmdigest.kafka.TopicProvisioner;
 import io.alarmdigest.processor.config.ProcessorConfig;
 import io.alarmdigest.processor.topology.DigestTopology;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,24 +44,67 @@ public final class ProcessorApp implements AutoCloseable {
     public static ProcessorApp start(Map<?, ?> settings) throws InterruptedException {
         ProcessorConfig config = new ProcessorConfig(settings);
         Properties props = config.streamsProperties();
+        warnOnWeakenedGuarantees(props);
         try (Admin admin = Admin.create(adminProperties(props))) {
             TopicProvisioner.ensureTopics(admin, config.topics());
+            int largestRecord = config.digestMaxBytes() + ProcessorConfig.RECORD_OVERHEAD_BYTES;
+            TopicProvisioner.requireMessageSize(admin,
+                Map.of(config.digestTopic(), largestRecord, config.deadLetterTopic(), largestRecord));
         } catch (ExecutionException e) {
             throw new IllegalStateException("Could not create or check the topics: " + e.getCause().getMessage(),
                 e.getCause());
         }
         KafkaStreams streams = new KafkaStreams(DigestTopology.build(config), props);
-        streams.setUncaughtExceptionHandler(error -> {
-            LOG.error("A stream thread failed; its open transaction is aborted and a new thread resumes its tasks "
-                + "from the last commit", error);
-            return StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
+        streams.setUncaughtExceptionHandler(new FailureBudget());
         streams.setStateListener((now, before) -> LOG.info("Processor {} -> {}", before, now));
         streams.start();
         LOG.info("Processor started: application {}, {} -> {}, dead letters to {}",
             props.get(StreamsConfig.APPLICATION_ID_CONFIG), config.statusTopic() + "+" + config.requestTopic(),
             config.digestTopic(), config.deadLetterTopic());
         return new ProcessorApp(config, streams);
+    }
+
+    private static void warnOnWeakenedGuarantees(Properties props) {
+        Object guarantee = props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
+        if (!StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee)) {
+            LOG.warn("{}={}: a crash can now yield a digest without its delivery marks or the reverse (contract "
+                + "rule 5); use {} unless you accept that", StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee,
+                StreamsConfig.EXACTLY_ONCE_V2);
+        }
+        if (Long.parseLong(String.valueOf(props.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG))) < 0) {
+            LOG.warn("{} < 0: requests are no longer merged with events by time (contract rule 3)",
+                StreamsConfig.MAX_TASK_IDLE_MS_CONFIG);
+        }
+    }
+
+    /**
+     * Replaces a failed stream thread (its transaction is aborted, its tasks resume from the last commit), unless
+     * threads keep failing: a failure that comes back every time would replay the same record for ever, so after
+     * {@value #MAX_FAILURES} failures within {@value #FAILURE_WINDOW_MINUTES} minutes the client shuts down, for
+     * the operator or the orchestrator to see and act.
+     */
+    private static final class FailureBudget implements StreamsUncaughtExceptionHandler {
+        private static final int MAX_FAILURES = 5;
+        private static final long FAILURE_WINDOW_MINUTES = 10;
+
+        private final Deque<Long> failures = new ArrayDeque<>();
+
+        @Override
+        public synchronized StreamThreadExceptionResponse handle(Throwable error) {
+            long now = System.nanoTime();
+            failures.addLast(now);
+            while (now - failures.peekFirst() > TimeUnit.MINUTES.toNanos(FAILURE_WINDOW_MINUTES)) {
+                failures.removeFirst();
+            }
+            if (failures.size() > MAX_FAILURES) {
+                LOG.error("Stream threads failed {} times in {} minutes; shutting the processor down instead of "
+                    + "replaying the same failure. Last error:", failures.size(), FAILURE_WINDOW_MINUTES, error);
+                return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            }
+            LOG.error("A stream thread failed; its open transaction is aborted and a new thread resumes its tasks "
+                + "from the last commit", error);
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+        }
     }
 
     private static Properties adminProperties(Properties streamsProps) {

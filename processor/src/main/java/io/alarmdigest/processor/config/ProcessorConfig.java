@@ -45,7 +45,7 @@ public final class ProcessorConfig extends AbstractConfig {
     /** The smallest part we can always build: one alarm with two 256-byte IDs, escaped, plus the envelope. */
     private static final int MIN_DIGEST_BYTES = 16 * 1024;
     /** Room left in a producer request for a part's key, headers and record overhead. */
-    private static final int RECORD_OVERHEAD_BYTES = 16 * 1024;
+    public static final int RECORD_OVERHEAD_BYTES = 16 * 1024;
 
     /** The producer's own default for {@code max.request.size}. */
     private static final int DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
@@ -55,10 +55,10 @@ public final class ProcessorConfig extends AbstractConfig {
     private static final long DAY_MS = 24 * HOUR_MS;
 
     public static final ConfigDef DEFINITION = TopicSettings.define(new ConfigDef())
-        .define(ALARM_RETENTION_MS, Type.LONG, 7 * DAY_MS, Range.atLeast(MINUTE_MS), Importance.MEDIUM,
+        .define(ALARM_RETENTION_MS, Type.LONG, 7 * DAY_MS, Range.between(MINUTE_MS, 3650 * DAY_MS), Importance.MEDIUM,
             "A CLEARED alarm is forgotten once no event has touched it for this long (stream time). Must exceed "
                 + "the longest delay with which an event can still arrive, outages included.")
-        .define(REQUEST_DEDUPE_WINDOW_MS, Type.LONG, HOUR_MS, Range.atLeast(1000), Importance.MEDIUM,
+        .define(REQUEST_DEDUPE_WINDOW_MS, Type.LONG, HOUR_MS, Range.between(1000, 30 * DAY_MS), Importance.MEDIUM,
             "A redelivered SendAlarmDigest (same stream, creation time and sequence) within this window "
                 + "(stream time) yields no second digest.")
         .define(EMPTY_DIGESTS, Type.BOOLEAN, true, Importance.MEDIUM,

@@ -4,6 +4,7 @@ import io.alarmdigest.model.HeaderNames;
 import io.alarmdigest.model.InvalidMessageException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.metrics.Sensor;
@@ -57,7 +58,10 @@ final class DeadLetters {
         }
         context.forward(record.withValue(value).withHeaders(headers), DigestTopology.DLQ_SINK);
         counter.record();
-        log.warn(problem.reason().code(), "Dead-lettered the record at " + source + ": " + problem.headerValue());
+        Header subject = record.headers().lastHeader(HeaderNames.NATS_SUBJECT);
+        log.warn(problem.reason().code(), "Dead-lettered the record at " + source
+            + (subject == null ? "" : " (NATS subject " + new String(subject.value(), StandardCharsets.UTF_8) + ")")
+            + ": " + problem.headerValue());
     }
 
     private static String describe(RecordMetadata metadata) {

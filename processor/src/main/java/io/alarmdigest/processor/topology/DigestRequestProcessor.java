@@ -118,18 +118,20 @@ final class DigestRequestProcessor implements Processor<String, byte[], String, 
             parts.size());
     }
 
-    /** Records the request as answered; returns whether it already was, within the window. */
+    /**
+     * Records the request as answered; returns whether it already was within the window. The answer is recorded at
+     * the stream time it was given, not at the request's own (possibly much older) record time, so that the window
+     * runs from the answer: a request that waited in its topic is remembered as long as a fresh one.
+     */
     private boolean alreadyAnswered(RequestIdentity identity, long timestampMs) {
-        try (WindowStoreIterator<Long> seen =
-                 answered.fetch(identity.digestId(), timestampMs - dedupeWindowMs, timestampMs + dedupeWindowMs)) {
+        long answeredAt = Math.max(timestampMs, context.currentStreamTimeMs());
+        try (WindowStoreIterator<Long> seen = answered.fetch(identity.digestId(),
+                 Math.max(0, timestampMs - dedupeWindowMs), answeredAt + dedupeWindowMs)) {
             if (seen.hasNext()) {
                 return true;
             }
         }
-        // A request older than the window is past the store's retention: there is nothing to remember it by.
-        if (timestampMs + dedupeWindowMs > context.currentStreamTimeMs()) {
-            answered.put(identity.digestId(), timestampMs, timestampMs);
-        }
+        answered.put(identity.digestId(), timestampMs, answeredAt);
         return false;
     }
 
@@ -159,7 +161,9 @@ final class DigestRequestProcessor implements Processor<String, byte[], String, 
 
     @Override
     public void close() {
-        metrics.close();
+        if (metrics != null) {
+            metrics.close();
+        }
     }
 
     private static final class Due {

@@ -7,9 +7,11 @@ import org.apache.kafka.streams.StreamsMetrics;
 import org.apache.kafka.streams.processor.api.ProcessingContext;
 
 /**
- * Counters of one processor in one task, registered with Kafka Streams' metrics (group
- * {@value #GROUP_SUFFIX}, tag {@code task-id}), so that they are exported with the streams' own metrics and read
- * from {@code KafkaStreams#metrics()}. Each counter has a {@code -total} and a {@code -rate} metric.
+ * Counters of one task, registered with Kafka Streams' metrics (group {@value #GROUP_SUFFIX}, tags
+ * {@code thread-id} and {@code alarm-digest-id} = the task id), so that they are exported with the streams' own
+ * metrics and read from {@code KafkaStreams#metrics()}. Each counter has a {@code -total} and a {@code -rate}
+ * metric. Sensors are named by thread, task and operation: both processors of a task share {@code dead-letters},
+ * and close together with their task.
  */
 final class ProcessorMetrics implements AutoCloseable {
     static final String SCOPE = "alarm-digest";

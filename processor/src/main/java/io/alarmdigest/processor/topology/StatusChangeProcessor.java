@@ -153,6 +153,8 @@ final class StatusChangeProcessor implements Processor<String, byte[], String, b
 
     @Override
     public void close() {
-        metrics.close();
+        if (metrics != null) {
+            metrics.close();
+        }
     }
 }

@@ -54,6 +54,8 @@ class ProcessorConfigTest {
         "topic.partitions | 0 | topic.partitions",
         "topic.partitions | six | topic.partitions",
         "alarm.retention.ms | 1000 | alarm.retention.ms",
+        "alarm.retention.ms | 9223372036854775807 | alarm.retention.ms",
+        "request.dedupe.window.ms | 9223372036854775807 | request.dedupe.window.ms",
         "digest.max.bytes | 1024 | digest.max.bytes",
         "digest.max.bytes | 1048576 | digest.max.bytes",
         "digest.empty.enabled | maybe | digest.empty.enabled",

@@ -66,6 +66,9 @@ class BadInputTest {
             Arguments.of("AlarmID of 257 bytes", event(longId, "WARNING", GOOD_TIME), "bad-id"),
             Arguments.of("AlarmID of 258 UTF-8 bytes", event(longUtf8, "WARNING", GOOD_TIME), "bad-id"),
             Arguments.of("unknown status", event("a", "MAJOR", GOOD_TIME), "bad-status"),
+            Arguments.of("status with a dotless i", event("a", "warn\u0131ng", GOOD_TIME), "bad-status"),
+            Arguments.of("AlarmID with a lone surrogate", "{\"AlarmID\":\"a\\ud800\",\"UserID\":\"" + USER
+                + "\",\"Status\":\"WARNING\",\"ChangedAt\":\"" + GOOD_TIME + "\"}", "bad-id"),
             Arguments.of("empty status", event("a", "", GOOD_TIME), "bad-status"),
             Arguments.of("time without offset", event("a", "WARNING", "2021-06-07T20:40:15"), "bad-time"),
             Arguments.of("time without seconds", event("a", "WARNING", "2021-06-07T20:40Z"), "bad-time"),
@@ -103,6 +106,14 @@ class BadInputTest {
         byte[] payload = event("a\u00ff", "WARNING", GOOD_TIME).getBytes(StandardCharsets.ISO_8859_1);
         digests.eventBytes(USER, payload);
         assertDeadLetter(digests.readDeadLetters().get(0), payload, "not-json", "alarm-status-changed/0/0");
+    }
+
+    @Test
+    void shouldDeadLetterUtf16EvenWhenItWouldParse() {
+        byte[] payload = event("a", "WARNING", GOOD_TIME).getBytes(StandardCharsets.UTF_16BE);
+        digests.eventBytes(USER, payload);
+        assertDeadLetter(digests.readDeadLetters().get(0), payload, "not-json", "alarm-status-changed/0/0");
+        assertEquals(List.of(), digests.digestOf(USER));
     }
 
     @Test

@@ -188,6 +188,21 @@ class DigestRulesTest {
     }
 
     @Test
+    void shouldRememberARequestThatWaitedLongerThanTheWindowInItsTopic() {
+        digests.close();
+        digests = new DigestDriver(Map.of(ProcessorConfig.REQUEST_DEDUPE_WINDOW_MS, 60_000L));
+        digests.event(USER, A, "WARNING", T1);
+        long storedAt = digests.nowMs();
+        // Events moved stream time an hour on; the request, stored long before, is taken in only now.
+        digests.advance(3_600_000L).event(OTHER_USER, B, "WARNING", T1);
+        digests.at(storedAt).requestWithIdentity(USER, 77);
+        assertEquals(List.of(A + "=WARNING@" + T1), digests.readOnlyDigest().alarms());
+        digests.event(USER, B, "CRITICAL", T2);
+        digests.at(storedAt).requestWithIdentity(USER, 77);
+        assertTrue(digests.noMoreDigests(), "its redelivery is recognised: the window runs from the answer");
+    }
+
+    @Test
     void shouldIdentifyRequestsWithoutANatsIdentityByTheirKafkaPosition() {
         digests.requestRaw(USER, DigestDriver.bytes("{\"UserID\":\"" + USER + "\"}"), new RecordHeaders());
         digests.requestRaw(USER, DigestDriver.bytes("{\"UserID\":\"" + USER + "\"}"), new RecordHeaders());
@@ -245,8 +260,8 @@ class DigestRulesTest {
 
     @Test
     void shouldBreakTiesByAlarmIdAsUtf8Bytes() {
-        // UTF-16 order would put U+FF21 before U+1F600 (a surrogate pair); UTF-8 byte order puts it first too,
-        // but "é" (C3 A9) comes after "z" (7A) and before U+FF21 (EF BC A1).
+        // Java's UTF-16 order puts U+1F600 (surrogates D83D DE00) before U+FF21; UTF-8 byte order puts it last
+        // (F0 9F 98 80 after EF BC A1). "é" (C3 A9) sorts after "z" (7A) either way.
         digests.event(USER, "\uD83D\uDE00", "WARNING", T1).event(USER, "\uFF21", "WARNING", T1)
             .event(USER, "z", "WARNING", T1).event(USER, "é", "WARNING", T1).event(USER, "Z", "WARNING", T1);
         assertEquals(List.of("Z", "z", "é", "\uFF21", "\uD83D\uDE00"),

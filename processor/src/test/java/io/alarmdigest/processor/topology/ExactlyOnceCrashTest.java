@@ -169,24 +169,29 @@ class ExactlyOnceCrashTest {
         start(Files.createTempDirectory("state"), Map.of());
         int alarms = 100_000;
         for (int i = 0; i < alarms; i++) {
-            producer.send(eventRecord(USER, String.format("alarm-%06d", i), i % 3 == 0 ? "WARNING" : "CRITICAL",
+            // IDs fall as times rise, so that the order checked below is the order by time.
+            producer.send(eventRecord(USER, String.format("alarm-%06d", alarms - i), i % 3 == 0 ? "WARNING" : "CRITICAL",
                 BASE.plusMillis(i).toString()));
         }
         producer.flush();
         String digestId = sendRequest(USER);
         List<ConsumerRecord<String, byte[]>> parts = awaitDigest(digestId, "read_committed");
         int listed = 0;
-        String previous = "";
+        String previous = "~";
         for (ConsumerRecord<String, byte[]> part : parts) {
             assertTrue(part.value().length <= 900 * 1024);
             for (String alarm : alarms(part.value())) {
-                assertTrue(alarm.compareTo(previous) > 0, "oldest first across parts");
+                assertTrue(alarm.compareTo(previous) < 0, "oldest first across parts: " + alarm + " after " + previous);
                 previous = alarm;
                 listed++;
             }
         }
         assertEquals(alarms, listed);
         assertTrue(parts.size() > 1, "a 100,000-alarm digest is split: " + parts.size());
+        // Had the transaction timed out, an aborted first attempt would sit in the log before the committed one.
+        long written = readAll(prefix + "alarm-digest", "read_uncommitted").stream()
+            .filter(r -> digestId.equals(header(r, "digest-id"))).count();
+        assertEquals(parts.size(), written, "the digest was committed at the first attempt");
     }
 
     @Test
