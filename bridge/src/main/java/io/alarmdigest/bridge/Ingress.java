@@ -44,6 +44,11 @@ final class Ingress implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Ingress.class);
     private static final Duration POLL = Duration.ofMillis(250);
     private static final Duration STREAM_STATE_INTERVAL = Duration.ofSeconds(10);
+    /**
+     * How long one pull request lives. A pull lost with a NATS server restart is only noticed by missed heartbeats
+     * (half this time each); short pulls make the ingress resume within seconds of a restart.
+     */
+    private static final Duration PULL_EXPIRY = Duration.ofSeconds(5);
 
     private final BridgeConfig config;
     private final Connection nats;
@@ -78,7 +83,10 @@ final class Ingress implements AutoCloseable {
         long nextStreamState = 0;
         while (running) {
             try (IterableConsumer consumer = nats.getConsumerContext(input.stream(), input.consumer())
-                .iterate(ConsumeOptions.builder().batchSize(Math.min(500, config.ingressMaxInFlight())).build())) {
+                .iterate(ConsumeOptions.builder()
+                    .batchSize(Math.min(500, config.ingressMaxInFlight()))
+                    .expiresIn(PULL_EXPIRY.toMillis())
+                    .build())) {
                 backoff.reset();
                 while (running) {
                     deadLetterRefused();

@@ -1,0 +1,94 @@
+package io.alarmdigest.bridge;
+
+import static io.alarmdigest.bridge.Fixture.bytes;
+import static io.alarmdigest.bridge.Fixture.event;
+import static io.alarmdigest.bridge.Fixture.header;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.alarmdigest.model.HeaderNames;
+import io.nats.client.Connection;
+import io.nats.client.Message;
+import io.nats.client.Subscription;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The NATS server restarts under a running bridge: both halves resume by themselves, nothing accepted is lost. */
+class NatsRestartTest {
+    private static Fixture fixture;
+
+    @BeforeAll
+    static void start() throws Exception {
+        fixture = new Fixture();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        fixture.close();
+    }
+
+    @Test
+    void shouldResumeIngressAndEgressAfterTheNatsServerRestarts() throws Exception {
+        Map<String, Object> settings = fixture.settings("restart");
+        Properties producerProps = new Properties();
+        producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, fixture.kafka.bootstrapServers());
+        try (BridgeApp bridge = BridgeApp.start(settings);
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps, new StringSerializer(),
+                 new ByteArraySerializer())) {
+            BridgeConfig config = bridge.config();
+            publishEvents(config, 0, 500);
+            assertTrue(Fixture.await(() -> bridge.metrics().count(BridgeMetrics.INGRESS_IN + config.statusSubject())
+                >= 500), "flowing before the restart");
+
+            fixture.nats.restart();
+
+            // Accepted after the restart: the stream (file storage) survived it, and the ingress is back on it.
+            publishEvents(config, 500, 1000);
+            List<ConsumerRecord<String, byte[]>> events = fixture.readUntil(config.topics().statusChanged(),
+                read -> seqs(read).size() >= 1000);
+            assertEquals(1000, seqs(events).size(), "every event before and after the restart");
+
+            // Egress: a digest written after the restart reaches a subscriber.
+            try (Connection client = fixture.natsClient()) {
+                Subscription subscription = client.subscribe(config.digestSubject());
+                client.flush(Duration.ofSeconds(5));
+                RecordHeaders headers = new RecordHeaders();
+                headers.add(HeaderNames.DIGEST_ID, bytes("after-restart"));
+                producer.send(new ProducerRecord<>(config.topics().digest(), null, "user-1",
+                    bytes("{\"UserID\":\"user-1\",\"ActiveAlarms\":[]}"), headers)).get();
+                Message digest = subscription.nextMessage(Fixture.DEADLINE);
+                assertTrue(digest != null, "egress published after the restart");
+                assertEquals("after-restart", digest.getHeaders().getFirst("Digest-Id"));
+            }
+        }
+    }
+
+    private static void publishEvents(BridgeConfig config, int from, int to) throws Exception {
+        try (Connection client = fixture.natsClient()) {
+            for (int i = from; i < to; i++) {
+                client.publish(config.statusSubject(), bytes(event("user-" + (i % 10), "alarm-" + i, "WARNING")));
+            }
+            client.flush(Duration.ofSeconds(10));
+        }
+    }
+
+    private static Set<String> seqs(List<ConsumerRecord<String, byte[]>> records) {
+        Set<String> seqs = new HashSet<>();
+        records.forEach(r -> seqs.add(header(r, "nats-stream-seq")));
+        return seqs;
+    }
+}
