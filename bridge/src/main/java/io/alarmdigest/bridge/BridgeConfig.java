@@ -68,8 +68,13 @@ public final class BridgeConfig extends AbstractConfig {
     static final int RECORD_OVERHEAD_BYTES = 16 * 1024;
     private static final int DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
 
-    /** The producer's delivery timeout; the consumer's AckWait must outlast it (see {@link #validateTogether}). */
-    static final long DEFAULT_DELIVERY_TIMEOUT_MS = 120_000;
+    /**
+     * The producer's delivery timeout; the consumer's AckWait must outlast it (see {@link #validateTogether}).
+     * Shorter than Kafka's two minutes: a record that has not made it by then is handed back to NATS (nak) and
+     * produced anew, which also frees a producer batch that a broker restart left stuck.
+     */
+    static final long DEFAULT_DELIVERY_TIMEOUT_MS = 30_000;
+    private static final long DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
     private static final long MINUTE_MS = 60_000;
     private static final long HOUR_MS = 60 * MINUTE_MS;
@@ -321,6 +326,8 @@ public final class BridgeConfig extends AbstractConfig {
         props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "alarm-digest-ingress");
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
         props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+        props.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(DEFAULT_DELIVERY_TIMEOUT_MS));
+        props.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(DEFAULT_REQUEST_TIMEOUT_MS));
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         return props;

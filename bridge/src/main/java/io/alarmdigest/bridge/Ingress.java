@@ -6,10 +6,9 @@ import io.alarmdigest.model.Ids;
 import io.alarmdigest.model.InvalidMessageException;
 import io.alarmdigest.model.Rfc3339;
 import io.nats.client.Connection;
-import io.nats.client.ConsumeOptions;
-import io.nats.client.IterableConsumer;
+import io.nats.client.FetchConsumeOptions;
+import io.nats.client.FetchConsumer;
 import io.nats.client.JetStreamApiException;
-import io.nats.client.JetStreamStatusCheckedException;
 import io.nats.client.Message;
 import io.nats.client.api.StreamInfo;
 import io.nats.client.impl.NatsJetStreamMetaData;
@@ -44,11 +43,9 @@ final class Ingress implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Ingress.class);
     private static final Duration POLL = Duration.ofMillis(250);
     private static final Duration STREAM_STATE_INTERVAL = Duration.ofSeconds(10);
-    /**
-     * How long one pull request lives. A pull lost with a NATS server restart is only noticed by missed heartbeats
-     * (half this time each); short pulls make the ingress resume within seconds of a restart.
-     */
-    private static final Duration PULL_EXPIRY = Duration.ofSeconds(5);
+    /** How long one fetch waits for messages; short, so that a stop or a NATS restart ends it soon. */
+    private static final Duration FETCH_EXPIRY = Duration.ofSeconds(1);
+    private static final int FETCH_MAX = 500;
 
     private final BridgeConfig config;
     private final Connection nats;
@@ -78,44 +75,46 @@ final class Ingress implements AutoCloseable {
             config.topics().statusChanged(), config.topics().sendDigest());
     }
 
+    /**
+     * Pulls in explicit fetches of at most the free in-flight room, each living {@link #FETCH_EXPIRY}: what a fetch
+     * delivers is read to its end before the next one starts, so on a graceful stop nothing fetched is left behind
+     * unread (it would wait for the AckWait), and a fetch lost with a NATS restart ends by itself.
+     */
     private void run() {
         Backoff backoff = new Backoff(config.retryBackoffMax());
         long nextStreamState = 0;
         while (running) {
-            try (IterableConsumer consumer = nats.getConsumerContext(input.stream(), input.consumer())
-                .iterate(ConsumeOptions.builder()
-                    .batchSize(Math.min(500, config.ingressMaxInFlight()))
-                    .expiresIn(PULL_EXPIRY.toMillis())
-                    .build())) {
-                backoff.reset();
-                while (running) {
-                    deadLetterRefused();
-                    if (System.nanoTime() > nextStreamState) {
-                        recordStreamState();
-                        nextStreamState = System.nanoTime() + STREAM_STATE_INTERVAL.toNanos();
-                    }
-                    if (!inFlight.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
-                        continue;
-                    }
-                    Message message = consumer.nextMessage(POLL);
-                    if (message == null) {
-                        inFlight.release();
-                        continue;
-                    }
-                    forward(message);
+            try {
+                deadLetterRefused();
+                if (System.nanoTime() > nextStreamState) {
+                    recordStreamState();
+                    nextStreamState = System.nanoTime() + STREAM_STATE_INTERVAL.toNanos();
                 }
-                consumer.stop();
+                int room = Math.min(FETCH_MAX, inFlight.availablePermits());
+                if (room == 0) {
+                    // Kafka is slow or away: wait for confirmations rather than take more.
+                    if (inFlight.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+                        inFlight.release();
+                    }
+                    continue;
+                }
+                try (FetchConsumer fetch = nats.getConsumerContext(input.stream(), input.consumer())
+                    .fetch(FetchConsumeOptions.builder().maxMessages(room).expiresIn(FETCH_EXPIRY.toMillis()).build())) {
+                    for (Message message = fetch.nextMessage(); message != null; message = fetch.nextMessage()) {
+                        inFlight.acquire();
+                        forward(message);
+                    }
+                }
+                backoff.reset();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (IOException | JetStreamApiException | JetStreamStatusCheckedException | RuntimeException e) {
+            } catch (Exception e) {
+                // Not connected, stream or consumer gone, a status error: NATS reconnects by itself; try again.
                 Duration wait = backoff.next();
                 log.warn("consume", "Ingress could not read from JetStream ({}); trying again in {} ms", e.toString(),
                     wait.toMillis());
                 sleep(wait);
-            } catch (Exception e) {
-                // IterableConsumer.close() declares Exception.
-                log.warn("close", "Ingress consumer did not close cleanly: {}", e.toString());
             }
         }
     }

@@ -12,8 +12,10 @@ import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -125,11 +127,14 @@ final class NatsStreams {
     }
 
     private static boolean differs(StreamConfiguration actual, StreamConfiguration wanted) {
+        Duration window = wanted.getDuplicateWindow();
         return !new HashSet<>(actual.getSubjects()).equals(new HashSet<>(wanted.getSubjects()))
             || actual.getMaxBytes() != wanted.getMaxBytes()
             || actual.getMaxMsgs() != wanted.getMaxMsgs()
-            || !actual.getMaxAge().equals(wanted.getMaxAge())
-            || !actual.getDuplicateWindow().equals(wanted.getDuplicateWindow())
+            || !Objects.equals(actual.getMaxAge(), wanted.getMaxAge())
+            // The input stream leaves the duplicate window to the server's default (two minutes): compare it only
+            // where it is configured.
+            || window != null && !window.isZero() && !window.equals(actual.getDuplicateWindow())
             || actual.getReplicas() != wanted.getReplicas();
     }
 

@@ -45,7 +45,7 @@ class BridgeConfigTest {
         "ingress.max.in.flight | 0 | ingress.max.in.flight",
         "nats.subject.send-alarm-digest | AlarmStatusChanged | nats.subject.send-alarm-digest",
         "nats.input.stream | '' | nats.input.stream",
-        "ingress.ack.wait.ms | 60000 | ingress.ack.wait.ms",
+        "ingress.ack.wait.ms | 20000 | ingress.ack.wait.ms",
         "ingress.max.message.bytes | 2000000 | ingress.max.message.bytes",
         "nats.user | someone | nats.password",
         "topic.partitions | -1 | topic.partitions",

@@ -4,10 +4,13 @@ import static io.alarmdigest.bridge.Fixture.bytes;
 import static io.alarmdigest.bridge.Fixture.event;
 import static io.alarmdigest.bridge.Fixture.header;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.alarmdigest.model.Rfc3339;
 import io.nats.client.Connection;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -166,10 +169,86 @@ class IngressTest {
         }
     }
 
+    @Test
+    void shouldAcknowledgeEverythingInFlightOnAGracefulStop() throws Exception {
+        Map<String, Object> settings = fixture.settings("graceful");
+        settings.put(BridgeConfig.ROLES, "ingress");
+        BridgeConfig config = new BridgeConfig(settings);
+        try (Connection client = fixture.natsClient()) {
+            BridgeApp bridge = BridgeApp.start(settings);
+            for (int i = 0; i < 5_000; i++) {
+                client.publish(config.statusSubject(), bytes(event("user-" + (i % 30), "alarm-" + i, "WARNING")));
+            }
+            client.flush(Duration.ofSeconds(5));
+            assertTrue(Fixture.await(() -> bridge.metrics().count(BridgeMetrics.INGRESS_IN + config.statusSubject())
+                > 500), "stopping mid-stream");
+            long started = System.nanoTime();
+            bridge.close();
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+            assertTrue(took.compareTo(config.shutdownTimeout()) < 0, "stopped within the shutdown timeout: " + took);
+
+            // Acks travel on the bridge's connection, this query on another: give the server a moment to apply them.
+            // Anything left unacknowledged would stay pending for the AckWait (minutes), far past this deadline.
+            assertTrue(Fixture.await(() -> ackPending(client, config) == 0),
+                "nothing left unacknowledged: " + ackPending(client, config));
+            long inStream = streamMessages(client, config.inputStream());
+            List<ConsumerRecord<String, byte[]>> events = fixture.readUntil(config.topics().statusChanged(),
+                read -> distinctSeqs(read).size() >= 5_000 - inStream);
+            assertEquals(5_000 - inStream, distinctSeqs(events).size(),
+                "what left the stream is in Kafka, what is not in Kafka is still in the stream");
+        }
+    }
+
+    @Test
+    void shouldBindToAStreamThatAlreadyCapturesTheInputSubjects() throws Exception {
+        Map<String, Object> settings = fixture.settings("bind");
+        settings.put(BridgeConfig.ROLES, "ingress");
+        BridgeConfig config = new BridgeConfig(settings);
+        try (Connection client = fixture.natsClient()) {
+            client.jetStreamManagement().addStream(StreamConfiguration.builder()
+                .name("THEIRS_" + config.inputStream()).subjects(config.statusSubject(), config.requestSubject())
+                .storageType(StorageType.File).build());
+            try (BridgeApp bridge = BridgeApp.start(settings)) {
+                client.publish(config.statusSubject(), bytes(event("u", "a", "WARNING")));
+                List<ConsumerRecord<String, byte[]>> events = fixture.readUntil(config.topics().statusChanged(),
+                    read -> !read.isEmpty());
+                assertEquals("THEIRS_" + config.inputStream(), header(events.get(0), "nats-stream"));
+                assertTrue(client.jetStreamManagement().getStreamNames().stream()
+                    .noneMatch(config.inputStream()::equals), "no second stream was created");
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseAStreamThatAlsoCapturesOtherSubjects() throws Exception {
+        Map<String, Object> settings = fixture.settings("foreign");
+        settings.put(BridgeConfig.ROLES, "ingress");
+        BridgeConfig config = new BridgeConfig(settings);
+        try (Connection client = fixture.natsClient()) {
+            client.jetStreamManagement().addStream(StreamConfiguration.builder()
+                .name("WIDE_" + config.inputStream())
+                .subjects(config.statusSubject(), config.requestSubject(), "someone.else")
+                .storageType(StorageType.File).build());
+            IllegalStateException error = assertThrows(IllegalStateException.class,
+                () -> BridgeApp.start(settings));
+            assertTrue(error.getMessage().contains("WIDE_" + config.inputStream())
+                && error.getMessage().contains(BridgeConfig.INPUT_STREAM), error.getMessage());
+        }
+    }
+
     private static Set<String> distinctSeqs(List<ConsumerRecord<String, byte[]>> records) {
         Set<String> seqs = new HashSet<>();
         records.forEach(r -> seqs.add(header(r, "nats-stream-seq")));
         return seqs;
+    }
+
+    private static long ackPending(Connection client, BridgeConfig config) {
+        try {
+            return client.jetStreamManagement().getConsumerInfo(config.inputStream(), config.inputConsumer())
+                .getNumAckPending();
+        } catch (Exception e) {
+            return -1;
+        }
     }
 
     private static long streamMessages(Connection client, String stream) {

@@ -63,7 +63,9 @@ public final class NatsServer implements AutoCloseable {
     }
 
     private void startProcess() throws IOException, InterruptedException {
-        String binary = System.getenv().getOrDefault("NATS_SERVER_BIN", "nats-server");
+        String binary = System.getenv().getOrDefault("NATS_SERVER_BIN",
+            // Debian installs it under /usr/sbin, which is not on every user's PATH.
+            Files.isExecutable(Path.of("/usr/sbin/nats-server")) ? "/usr/sbin/nats-server" : "nats-server");
         List<String> command = new ArrayList<>(List.of(binary, "-a", "127.0.0.1", "-p", Integer.toString(port),
             "-js", "-sd", storeDir.resolve("jetstream").toString(), "-l", logFile.toString()));
         process = new ProcessBuilder(command).redirectErrorStream(true)
