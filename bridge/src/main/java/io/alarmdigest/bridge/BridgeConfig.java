@@ -75,6 +75,7 @@ public final class BridgeConfig extends AbstractConfig {
      */
     static final long DEFAULT_DELIVERY_TIMEOUT_MS = 30_000;
     private static final long DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+    private static final long DEFAULT_MAX_BLOCK_MS = 5_000;
 
     private static final long MINUTE_MS = 60_000;
     private static final long HOUR_MS = 60 * MINUTE_MS;
@@ -328,6 +329,9 @@ public final class BridgeConfig extends AbstractConfig {
         props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
         props.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(DEFAULT_DELIVERY_TIMEOUT_MS));
         props.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(DEFAULT_REQUEST_TIMEOUT_MS));
+        // While Kafka is away, send() waits this long for metadata or buffer room before the ingress gives the
+        // message back to NATS; Kafka's default (a minute) would hold the ingress thread far longer.
+        props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(DEFAULT_MAX_BLOCK_MS));
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         return props;

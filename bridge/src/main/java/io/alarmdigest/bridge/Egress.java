@@ -1,5 +1,6 @@
 package io.alarmdigest.bridge;
 
+import io.alarmdigest.logging.RateLimitedLog;
 import io.alarmdigest.model.HeaderNames;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;

@@ -1,5 +1,6 @@
 package io.alarmdigest.bridge;
 
+import io.alarmdigest.logging.RateLimitedLog;
 import io.alarmdigest.model.DlqReason;
 import io.alarmdigest.model.HeaderNames;
 import io.alarmdigest.model.Ids;
@@ -16,7 +17,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -98,13 +101,17 @@ final class Ingress implements AutoCloseable {
                     }
                     continue;
                 }
+                // The whole fetch is read before anything is sent: a send that blocks (Kafka away) must not keep
+                // the client from taking what NATS already delivered, which it would drop once the fetch expired.
+                List<Message> fetched = new ArrayList<>(room);
                 try (FetchConsumer fetch = nats.getConsumerContext(input.stream(), input.consumer())
                     .fetch(FetchConsumeOptions.builder().maxMessages(room).expiresIn(FETCH_EXPIRY.toMillis()).build())) {
                     for (Message message = fetch.nextMessage(); message != null; message = fetch.nextMessage()) {
                         inFlight.acquire();
-                        forward(message);
+                        fetched.add(message);
                     }
                 }
+                forwardAll(fetched);
                 backoff.reset();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -119,8 +126,29 @@ final class Ingress implements AutoCloseable {
         }
     }
 
-    /** Sends one message to Kafka; the callback acknowledges, retries or hands it to the dead-letter path. */
-    private void forward(Message message) {
+    /**
+     * Sends a fetched batch. If Kafka cannot even take a record (the producer's buffer is full or it has no metadata
+     * within {@code max.block.ms}), the rest of the batch is handed back to NATS at once instead of each waiting
+     * its own {@code max.block.ms}.
+     */
+    private void forwardAll(List<Message> fetched) {
+        for (int i = 0; i < fetched.size(); i++) {
+            RuntimeException refused = forward(fetched.get(i));
+            if (refused != null) {
+                for (Message rest : fetched.subList(i + 1, fetched.size())) {
+                    retryLater(rest, refused);
+                }
+                return;
+            }
+        }
+    }
+
+    /**
+     * Sends one message to Kafka; the callback acknowledges, retries or hands it to the dead-letter path.
+     *
+     * @return the error if the producer refused the record at once (it was handed back to NATS), else {@code null}
+     */
+    private RuntimeException forward(Message message) {
         NatsJetStreamMetaData meta = message.metaData();
         if (meta.deliveredCount() > 1) {
             metrics.increment(BridgeMetrics.INGRESS_REDELIVERED);
@@ -140,13 +168,20 @@ final class Ingress implements AutoCloseable {
             userId = Ids.userIdOf(payload);
         } catch (InvalidMessageException e) {
             deadLetter(message, e);
-            return;
+            return null;
         }
         Instant stored = meta.timestamp().toInstant();
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null, recordTime(topic, stored), userId,
             payload, natsHeaders(message, stored));
+        // KafkaProducer reports a record it cannot even take (no metadata, buffer full within max.block.ms) by
+        // calling the callback at once, on this thread.
+        Thread caller = Thread.currentThread();
+        Exception[] refusedAtOnce = new Exception[1];
         try {
             producer.send(record, (metadata, error) -> {
+                if (error != null && Thread.currentThread() == caller) {
+                    refusedAtOnce[0] = error;
+                }
                 if (error == null) {
                     message.ack();
                     metrics.increment(BridgeMetrics.INGRESS_IN + message.getSubject());
@@ -160,7 +195,11 @@ final class Ingress implements AutoCloseable {
             });
         } catch (RuntimeException e) {
             retryLater(message, e);
+            return e;
         }
+        Exception error = refusedAtOnce[0];
+        return error == null ? null
+            : error instanceof RuntimeException runtime ? runtime : new IllegalStateException(error);
     }
 
     private void retryLater(Message message, Exception error) {

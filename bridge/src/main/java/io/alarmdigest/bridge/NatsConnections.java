@@ -1,5 +1,6 @@
 package io.alarmdigest.bridge;
 
+import io.alarmdigest.logging.RateLimitedLog;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.ErrorListener;

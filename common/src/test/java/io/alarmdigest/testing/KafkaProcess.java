@@ -1,11 +1,6 @@
 package io.alarmdigest.testing;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,8 +32,8 @@ public final class KafkaProcess implements AutoCloseable {
     }
 
     public static KafkaProcess start() throws IOException, InterruptedException {
-        int port = freePort();
-        int controllerPort = freePort();
+        int port = Ports.free();
+        int controllerPort = Ports.free();
         Path dir = Files.createTempDirectory("kafka-process-");
         Path properties = dir.resolve("server.properties");
         Files.writeString(properties, String.join("\n",
@@ -86,20 +81,7 @@ public final class KafkaProcess implements AutoCloseable {
     /** Starts the broker again on the same ports and data. */
     public void startBroker() throws IOException, InterruptedException {
         process = java("kafka.Kafka", properties.toString()).start();
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("the Kafka broker exited with " + process.exitValue() + "; see "
-                    + dir.resolve("kafka.out"));
-            }
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return;
-            } catch (IOException notYet) {
-                TimeUnit.MILLISECONDS.sleep(100);
-            }
-        }
-        throw new IllegalStateException("the Kafka broker did not listen on " + port + " within " + START_TIMEOUT);
+        Ports.awaitListening(process, port, START_TIMEOUT, dir.resolve("kafka.out"));
     }
 
     private ProcessBuilder java(String mainClass, String... args) {
@@ -116,14 +98,6 @@ public final class KafkaProcess implements AutoCloseable {
         ByteBuffer bytes = ByteBuffer.allocate(16)
             .putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     @Override

@@ -1,10 +1,6 @@
 package io.alarmdigest.testing;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +28,7 @@ public final class NatsServer implements AutoCloseable {
     }
 
     public static NatsServer start() throws IOException, InterruptedException {
-        NatsServer server = new NatsServer(freePort(), Files.createTempDirectory("nats-"));
+        NatsServer server = new NatsServer(Ports.free(), Files.createTempDirectory("nats-"));
         server.startProcess();
         return server;
     }
@@ -71,29 +67,7 @@ public final class NatsServer implements AutoCloseable {
         process = new ProcessBuilder(command).redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(storeDir.resolve("nats-server.out").toFile()))
             .start();
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("nats-server exited with " + process.exitValue() + "; see "
-                    + storeDir.resolve("nats-server.out") + " and " + logFile);
-            }
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return;
-            } catch (IOException notYet) {
-                TimeUnit.MILLISECONDS.sleep(50);
-            }
-        }
-        throw new IllegalStateException("nats-server did not listen on port " + port + " within " + START_TIMEOUT);
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Ports.awaitListening(process, port, START_TIMEOUT, storeDir.resolve("nats-server.out"));
     }
 
     @Override

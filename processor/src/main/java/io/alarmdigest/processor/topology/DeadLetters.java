@@ -1,5 +1,6 @@
 package io.alarmdigest.processor.topology;
 
+import io.alarmdigest.logging.RateLimitedLog;
 import io.alarmdigest.model.HeaderNames;
 import io.alarmdigest.model.InvalidMessageException;
 import java.nio.charset.StandardCharsets;
@@ -59,9 +60,9 @@ final class DeadLetters {
         context.forward(record.withValue(value).withHeaders(headers), DigestTopology.DLQ_SINK);
         counter.record();
         Header subject = record.headers().lastHeader(HeaderNames.NATS_SUBJECT);
-        log.warn(problem.reason().code(), "Dead-lettered the record at " + source
-            + (subject == null ? "" : " (NATS subject " + new String(subject.value(), StandardCharsets.UTF_8) + ")")
-            + ": " + problem.headerValue());
+        log.warn(problem.reason().code(), "Dead-lettered the record at {}{}: {}", source,
+            subject == null ? "" : " (NATS subject " + new String(subject.value(), StandardCharsets.UTF_8) + ")",
+            problem.headerValue());
     }
 
     private static String describe(RecordMetadata metadata) {

@@ -1,5 +1,6 @@
 package io.alarmdigest.processor.topology;
 
+import io.alarmdigest.logging.RateLimitedLog;
 import io.alarmdigest.processor.config.ProcessorConfig;
 import io.alarmdigest.model.AlarmStatusChanged;
 import io.alarmdigest.model.InvalidMessageException;
@@ -94,10 +95,9 @@ final class StatusChangeProcessor implements Processor<String, byte[], String, b
         Instant limit = Instant.ofEpochMilli(streamTimeMs).plus(CLOCK_SKEW_TOLERANCE);
         if (event.changedAt().isAfter(limit)) {
             clockSkew.record();
-            skewLog.warn("clock-skew", "Alarm " + event.alarmId() + " of user " + event.userId() + " changed at "
-                + Rfc3339.format(event.changedAt()) + ", more than " + CLOCK_SKEW_TOLERANCE.toHours()
-                + " h ahead of stream time " + Instant.ofEpochMilli(streamTimeMs)
-                + "; processed as usual, but check the sender's clock");
+            skewLog.warn("clock-skew", "Alarm {} of user {} changed at {}, more than {} h ahead of stream time {}; "
+                + "processed as usual, but check the sender's clock", event.alarmId(), event.userId(),
+                Rfc3339.format(event.changedAt()), CLOCK_SKEW_TOLERANCE.toHours(), Instant.ofEpochMilli(streamTimeMs));
         }
     }
 

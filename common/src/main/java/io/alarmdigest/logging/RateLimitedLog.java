@@ -1,4 +1,4 @@
-package io.alarmdigest.bridge;
+package io.alarmdigest.logging;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -8,17 +8,21 @@ import org.slf4j.Logger;
  * Logs a warning per kind of problem at most once per interval, with the count of those left unlogged: during an
  * outage the log says what is wrong every few seconds instead of thousands of times. Thread-safe.
  */
-final class RateLimitedLog {
+public final class RateLimitedLog {
     private static final long INTERVAL_MS = 10_000;
 
     private final Logger log;
     private final ConcurrentHashMap<String, Window> windows = new ConcurrentHashMap<>();
 
-    RateLimitedLog(Logger log) {
+    public RateLimitedLog(Logger log) {
         this.log = log;
     }
 
-    void warn(String kind, String message, Object... args) {
+    /**
+     * Logs {@code message} (SLF4J {@code {}} placeholders, {@code args}) unless a message of the same {@code kind}
+     * was logged less than the interval ago; the next one logged says how many were left out.
+     */
+    public void warn(String kind, String message, Object... args) {
         Window window = windows.computeIfAbsent(kind, k -> new Window());
         long now = System.currentTimeMillis();
         long last = window.loggedAtMs.get();
