@@ -91,7 +91,8 @@ public final class BridgeApp implements AutoCloseable {
                 }
             }
             Egress egress = new Egress(config, nats,
-                new KafkaConsumer<>(config.consumerProperties(), new StringDeserializer(), new ByteArrayDeserializer()),
+                () -> new KafkaConsumer<>(config.consumerProperties(), new StringDeserializer(),
+                    new ByteArrayDeserializer()),
                 metrics);
             running.add(egress);
             egress.start();

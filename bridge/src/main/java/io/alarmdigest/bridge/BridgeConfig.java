@@ -184,12 +184,13 @@ public final class BridgeConfig extends AbstractConfig {
             throw new ConfigException(INGRESS_MAX_MESSAGE_BYTES, ingressMaxMessageBytes(), "must leave "
                 + RECORD_OVERHEAD_BYTES + " bytes under the producer's max.request.size (" + maxRequestSize + ")");
         }
-        long deliveryTimeout = Long.parseLong(String.valueOf(producerProperties()
-            .getOrDefault(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, DEFAULT_DELIVERY_TIMEOUT_MS)));
-        if (ingressAckWait().toMillis() <= deliveryTimeout) {
+        Properties producer = producerProperties();
+        long deliveryTimeout = Long.parseLong(String.valueOf(producer.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)));
+        long maxBlock = Long.parseLong(String.valueOf(producer.get(ProducerConfig.MAX_BLOCK_MS_CONFIG)));
+        if (ingressAckWait().toMillis() <= deliveryTimeout + maxBlock) {
             throw new ConfigException(INGRESS_ACK_WAIT_MS, ingressAckWait().toMillis(), "must be longer than the "
-                + "producer's delivery.timeout.ms (" + deliveryTimeout + "), or NATS would redeliver messages that "
-                + "the producer is still trying to write");
+                + "producer's delivery.timeout.ms plus max.block.ms (" + (deliveryTimeout + maxBlock) + "), or NATS "
+                + "would redeliver messages that the producer is still trying to write");
         }
     }
 

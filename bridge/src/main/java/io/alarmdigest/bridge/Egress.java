@@ -4,6 +4,7 @@ import io.alarmdigest.logging.RateLimitedLog;
 import io.alarmdigest.model.HeaderNames;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.PublishAck;
 import io.nats.client.impl.Headers;
@@ -14,10 +15,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -25,6 +25,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,18 +44,22 @@ final class Egress implements AutoCloseable {
 
     private final BridgeConfig config;
     private final Connection nats;
-    private final Consumer<String, byte[]> consumer;
+    private final Supplier<Consumer<String, byte[]>> consumers;
     private final BridgeMetrics metrics;
     private final JetStream jetStream;
     private final RateLimitedLog log = new RateLimitedLog(LOG);
     private final Thread thread;
     private volatile boolean running = true;
 
-    Egress(BridgeConfig config, Connection nats, Consumer<String, byte[]> consumer, BridgeMetrics metrics)
+    /**
+     * @param consumers makes the Kafka consumer; a new one after an unexpected error, so that reading resumes from
+     *     the last committed offset and nothing polled but unpublished is skipped
+     */
+    Egress(BridgeConfig config, Connection nats, Supplier<Consumer<String, byte[]>> consumers, BridgeMetrics metrics)
         throws IOException {
         this.config = config;
         this.nats = nats;
-        this.consumer = consumer;
+        this.consumers = consumers;
         this.metrics = metrics;
         this.jetStream = config.digestStreamEnabled() ? nats.jetStream() : null;
         this.thread = new Thread(this::run, "alarm-digest-egress");
@@ -67,30 +72,45 @@ final class Egress implements AutoCloseable {
     }
 
     private void run() {
-        try {
-            consumer.subscribe(List.of(config.topics().digest()));
-            while (running) {
-                ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
-                if (records.isEmpty()) {
-                    continue;
+        Backoff backoff = new Backoff(config.retryBackoffMax());
+        while (running) {
+            try (Consumer<String, byte[]> consumer = consumers.get()) {
+                consumer.subscribe(List.of(config.topics().digest()));
+                while (running) {
+                    ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
+                    backoff.reset();
+                    if (records.isEmpty()) {
+                        continue;
+                    }
+                    List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>(records.count());
+                    records.forEach(batch::add);
+                    if (publishAll(batch)) {
+                        commit(consumer, batch);
+                    }
                 }
-                List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>(records.count());
-                records.forEach(batch::add);
-                if (publishAll(batch)) {
-                    commit(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                // The consumer is closed and a new one resumes from the last commit: nothing polled is skipped.
+                Duration wait = backoff.next();
+                log.warn("consumer", "Egress restarts its Kafka consumer in {} ms after: {}", wait.toMillis(),
+                    e.toString());
+                try {
+                    TimeUnit.MILLISECONDS.sleep(wait.toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
                 }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            LOG.error("Egress stopped on an unexpected error; uncommitted digests are published again on restart", e);
-        } finally {
-            consumer.close(Duration.ofMillis(config.shutdownTimeout().toMillis()));
         }
     }
 
     /** Publishes the batch until NATS confirmed every record; returns false only when stopping first. */
     private boolean publishAll(List<ConsumerRecord<String, byte[]>> batch) throws InterruptedException {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new InterruptedException();
+        }
         Backoff backoff = new Backoff(config.retryBackoffMax());
         int confirmed = 0;
         while (confirmed < batch.size()) {
@@ -109,9 +129,12 @@ final class Egress implements AutoCloseable {
         return true;
     }
 
-    /** JetStream publications, pipelined; returns the index of the first record not confirmed. */
-    private int publishJetStream(List<ConsumerRecord<String, byte[]>> batch, int from) throws InterruptedException {
-        List<CompletableFuture<PublishAck>> acks = new ArrayList<>(batch.size() - from);
+    /**
+     * JetStream publications, one at a time, each confirmed before the next, so that the stream holds the parts in
+     * partition order even when one has to be published again; returns the index of the first record not
+     * confirmed.
+     */
+    private int publishJetStream(List<ConsumerRecord<String, byte[]>> batch, int from) {
         for (int i = from; i < batch.size(); i++) {
             ConsumerRecord<String, byte[]> record = batch.get(i);
             Headers headers = natsHeaders(record);
@@ -120,19 +143,17 @@ final class Egress implements AutoCloseable {
                 .expectedStream(config.digestStream())
                 .streamTimeout(config.egressPublishTimeout())
                 .build();
-            acks.add(jetStream.publishAsync(config.digestSubject(), headers, record.value(), options));
-        }
-        for (int i = 0; i < acks.size(); i++) {
             try {
-                PublishAck ack = acks.get(i).get(config.egressPublishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                PublishAck ack = jetStream.publish(config.digestSubject(), headers, record.value(), options);
                 if (ack.isDuplicate()) {
                     metrics.increment(BridgeMetrics.EGRESS_DUPLICATES_DROPPED);
                 }
                 metrics.increment(BridgeMetrics.EGRESS_OUT);
-            } catch (ExecutionException | TimeoutException e) {
-                log.warn("jetstream", "JetStream publication failed: {}", String.valueOf(e.getCause() == null
-                    ? e : e.getCause()));
-                return from + i;
+            } catch (IOException | JetStreamApiException | RuntimeException e) {
+                // Not connected (or the reconnect buffer is full), no acknowledgement in time, a record over the
+                // server's max_payload: not confirmed, so tried again; an operator must fix the last one.
+                log.warn("jetstream", "JetStream publication failed: {}", e.toString());
+                return i;
             }
         }
         return batch.size();
@@ -144,14 +165,14 @@ final class Egress implements AutoCloseable {
             ConsumerRecord<String, byte[]> record = batch.get(i);
             try {
                 nats.publish(config.digestSubject(), natsHeaders(record), record.value());
-            } catch (IllegalStateException e) {
+            } catch (RuntimeException e) {
                 log.warn("core", "NATS publication failed: {}", e.toString());
                 return from;
             }
         }
         try {
             nats.flush(config.egressPublishTimeout());
-        } catch (TimeoutException | IllegalStateException e) {
+        } catch (TimeoutException | RuntimeException e) {
             log.warn("flush", "NATS did not answer the flush: {}", e.toString());
             return from;
         }
@@ -161,7 +182,7 @@ final class Egress implements AutoCloseable {
         return batch.size();
     }
 
-    private void commit(List<ConsumerRecord<String, byte[]>> batch) {
+    private void commit(Consumer<String, byte[]> consumer, List<ConsumerRecord<String, byte[]>> batch) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (ConsumerRecord<String, byte[]> record : batch) {
             offsets.put(new TopicPartition(record.topic(), record.partition()),
@@ -173,6 +194,9 @@ final class Egress implements AutoCloseable {
             // The partitions moved meanwhile: their new owner publishes these digests again (same Nats-Msg-Id).
             log.warn("commit", "Egress could not commit after publishing ({}); the digests will be published again",
                 e.toString());
+        } catch (RetriableException e) {
+            // Kafka is slow or away: the next commit covers these offsets, or a restart publishes them again.
+            log.warn("commit", "Egress could not commit yet ({}); the next commit covers it", e.toString());
         }
     }
 
@@ -198,12 +222,19 @@ final class Egress implements AutoCloseable {
         return header == null || header.value() == null ? fallback : new String(header.value(), StandardCharsets.UTF_8);
     }
 
-    /** Stops after the batch in hand (published and committed, or left for the next start), within the timeout. */
+    /**
+     * Stops after the batch in hand, published and committed, within the shutdown timeout; a batch still waiting
+     * for NATS by then is interrupted and left uncommitted, to be published again on the next start.
+     */
     @Override
     public void close() throws InterruptedException {
         running = false;
-        // No wakeup(): the loop leaves after at most one poll interval, having committed what it published.
+        // No wakeup() at first: the loop leaves after at most one poll interval, having committed what it published.
         thread.join(config.shutdownTimeout().toMillis());
+        if (thread.isAlive()) {
+            thread.interrupt();
+            thread.join(config.shutdownTimeout().toMillis());
+        }
         LOG.info("Egress stopped");
     }
 }

@@ -25,7 +25,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
@@ -54,7 +55,8 @@ final class Ingress implements AutoCloseable {
     private final Connection nats;
     private final Producer<String, byte[]> producer;
     private final BridgeMetrics metrics;
-    private final NatsStreams.Input input;
+    /** Replaced when the stream or consumer had to be provisioned again (deleted, or the stream re-created). */
+    private volatile NatsStreams.Input input;
     private final Semaphore inFlight;
     private final ConcurrentLinkedQueue<Refused> refused = new ConcurrentLinkedQueue<>();
     private final RateLimitedLog log = new RateLimitedLog(LOG);
@@ -122,6 +124,7 @@ final class Ingress implements AutoCloseable {
                 log.warn("consume", "Ingress could not read from JetStream ({}); trying again in {} ms", e.toString(),
                     wait.toMillis());
                 sleep(wait);
+                reprovision();
             }
         }
     }
@@ -183,14 +186,13 @@ final class Ingress implements AutoCloseable {
                     refusedAtOnce[0] = error;
                 }
                 if (error == null) {
-                    message.ack();
+                    acknowledge(message);
                     metrics.increment(BridgeMetrics.INGRESS_IN + message.getSubject());
-                    inFlight.release();
-                } else if (error instanceof RetriableException) {
-                    retryLater(message, error);
-                } else {
+                } else if (isAboutTheRecord(error)) {
                     // Producing from a producer callback could block its I/O thread: the ingress thread does it.
                     refused.add(new Refused(message, error));
+                } else {
+                    retryLater(message, error);
                 }
             });
         } catch (RuntimeException e) {
@@ -202,13 +204,41 @@ final class Ingress implements AutoCloseable {
             : error instanceof RuntimeException runtime ? runtime : new IllegalStateException(error);
     }
 
+    /**
+     * Whether Kafka refused the record itself, for good: only then is it a dead letter. Every other error — an
+     * outage, a timeout, an authorization or producer-state error — is about Kafka, not the message, and the
+     * message goes back to NATS to be tried again.
+     */
+    private static boolean isAboutTheRecord(Exception error) {
+        return error instanceof RecordTooLargeException || error instanceof SerializationException;
+    }
+
+    /** Acknowledges to NATS and frees the message's in-flight place, whatever the ack does. */
+    private void acknowledge(Message message) {
+        try {
+            message.ack();
+        } catch (RuntimeException e) {
+            // Connection closing or gone: NATS delivers the message again after the AckWait (a duplicate in Kafka).
+            log.warn("ack", "Could not acknowledge a message on {} ({}); NATS delivers it again",
+                message.getSubject(), e.toString());
+        } finally {
+            inFlight.release();
+        }
+    }
+
     private void retryLater(Message message, Exception error) {
-        Duration delay = retryDelay(message.metaData().deliveredCount());
-        metrics.increment(BridgeMetrics.INGRESS_RETRIES);
-        log.warn("kafka", "Kafka did not take a message from {} ({}); NATS redelivers it in {} ms",
-            message.getSubject(), error.toString(), delay.toMillis());
-        message.nakWithDelay(delay);
-        inFlight.release();
+        try {
+            Duration delay = retryDelay(message.metaData().deliveredCount());
+            metrics.increment(BridgeMetrics.INGRESS_RETRIES);
+            log.warn("kafka", "Kafka did not take a message from {} ({}); NATS redelivers it in {} ms",
+                message.getSubject(), error.toString(), delay.toMillis());
+            message.nakWithDelay(delay);
+        } catch (RuntimeException e) {
+            log.warn("nak", "Could not hand a message on {} back to NATS ({}); it comes back after the AckWait",
+                message.getSubject(), e.toString());
+        } finally {
+            inFlight.release();
+        }
     }
 
     /**
@@ -251,9 +281,8 @@ final class Ingress implements AutoCloseable {
             producer.send(new ProducerRecord<>(config.topics().deadLetter(), null, null, null, payload, headers),
                 (metadata, error) -> {
                     if (error == null) {
-                        message.ack();
+                        acknowledge(message);
                         metrics.increment(BridgeMetrics.INGRESS_DEAD_LETTERS);
-                        inFlight.release();
                     } else {
                         retryLater(message, error);
                     }
@@ -285,9 +314,27 @@ final class Ingress implements AutoCloseable {
         return null;
     }
 
+    /** Provisions the stream and consumer again, e.g. after someone deleted them; quiet if NATS is away. */
+    private void reprovision() {
+        try {
+            NatsStreams.Input again = NatsStreams.provisionInput(nats.jetStreamManagement(), config);
+            if (!again.equals(input)) {
+                LOG.warn("Input stream or consumer changed under the ingress: now {} (created {}), was {} (created {})",
+                    again.stream(), again.created(), input.stream(), input.created());
+                input = again;
+            }
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            LOG.debug("Could not provision the input stream yet: {}", e.toString());
+        }
+    }
+
     private void recordStreamState() {
         try {
             StreamInfo info = nats.jetStreamManagement().getStreamInfo(input.stream());
+            if (!Rfc3339.format(info.getCreateTime().toInstant()).equals(input.created())) {
+                // Re-created: its sequences start again, and requests need the new creation time in their identity.
+                reprovision();
+            }
             metrics.gauge(BridgeMetrics.INPUT_STREAM_MESSAGES, info.getStreamState().getMsgCount());
             metrics.gauge(BridgeMetrics.INPUT_STREAM_BYTES, info.getStreamState().getByteCount());
             metrics.gauge(BridgeMetrics.INPUT_STREAM_MAX_MESSAGES, info.getConfiguration().getMaxMsgs());
@@ -313,19 +360,22 @@ final class Ingress implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         running = false;
-        Duration timeout = config.shutdownTimeout();
-        thread.join(timeout.toMillis());
-        producer.flush();
+        long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
+        thread.join(Math.max(1, remainingMs(deadline)));
         deadLetterRefused();
-        producer.flush();
-        if (!inFlight.tryAcquire(config.ingressMaxInFlight(), timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        if (!inFlight.tryAcquire(config.ingressMaxInFlight(), remainingMs(deadline), TimeUnit.MILLISECONDS)) {
             LOG.warn("Ingress stopped with {} messages unacknowledged; NATS will deliver them again",
                 config.ingressMaxInFlight() - inFlight.availablePermits());
         } else {
             inFlight.release(config.ingressMaxInFlight());
         }
-        producer.close(timeout);
+        // Waits for what is still in the producer, up to what is left of the shutdown timeout.
+        producer.close(Duration.ofMillis(remainingMs(deadline)));
         LOG.info("Ingress stopped");
+    }
+
+    private static long remainingMs(long deadlineNanos) {
+        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
     }
 
     /** Stops taking messages at once, without waiting for anything: what a crash leaves behind, for tests. */

@@ -82,8 +82,10 @@ final class NatsConnections {
 
     static String redact(String url) {
         try {
-            URI uri = URI.create(url.trim());
-            return uri.getUserInfo() == null ? url.trim()
+            String trimmed = url.trim();
+            // "user:pass@host:4222" without a scheme parses as an opaque URI, hiding its user info: add one.
+            URI uri = URI.create(trimmed.contains("://") ? trimmed : "nats://" + trimmed);
+            return uri.getUserInfo() == null ? trimmed
                 : new URI(uri.getScheme(), "***", uri.getHost(), uri.getPort(), uri.getPath(), null, null).toString();
         } catch (Exception e) {
             return "(a URL that does not parse)";

@@ -62,6 +62,7 @@ final class NatsStreams {
                         + "Give the input subjects a stream of their own, or set " + BridgeConfig.INPUT_STREAM + "="
                         + existing + " after changing its subjects.");
                 }
+                requireSafeInput(info);
                 stream = existing;
                 LOG.info("Using JetStream stream {}, which already captures {}", stream, subjects);
             } else {
@@ -69,6 +70,7 @@ final class NatsStreams {
                 LOG.info("Created JetStream stream {} on {} (file storage, work-queue retention)", stream, subjects);
             }
         } else {
+            requireSafeInput(info);
             StreamConfiguration wanted = inputStreamConfig(config, subjects);
             if (differs(info.getConfiguration(), wanted)) {
                 info = jsm.updateStream(wanted);
@@ -108,6 +110,24 @@ final class NatsStreams {
         } else if (differs(info.getConfiguration(), wanted)) {
             jsm.updateStream(wanted);
             LOG.info("Updated JetStream stream {} to the configured limits", config.digestStream());
+        }
+    }
+
+    /**
+     * An input stream must keep what it stored until the ingress took it (file storage) and must not hand the
+     * ingress old history (work-queue or interest retention: acknowledged messages go); anything else could lose
+     * accepted events or replay old requests as new ones.
+     */
+    private static void requireSafeInput(StreamInfo info) {
+        StreamConfiguration actual = info.getConfiguration();
+        boolean retention = actual.getRetentionPolicy() == RetentionPolicy.WorkQueue
+            || actual.getRetentionPolicy() == RetentionPolicy.Interest;
+        if (actual.getStorageType() != StorageType.File || !retention) {
+            throw new IllegalStateException("JetStream stream " + actual.getName() + " has " + actual.getStorageType()
+                + " storage and " + actual.getRetentionPolicy() + " retention; the ingress needs file storage and "
+                + "work-queue (or interest) retention, so that no accepted message is lost or read twice. Retention "
+                + "and storage cannot be changed on a stream: re-create it, or point " + BridgeConfig.INPUT_STREAM
+                + " at another name.");
         }
     }
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.alarmdigest.model.Rfc3339;
 import io.nats.client.Connection;
+import io.nats.client.api.RetentionPolicy;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
@@ -132,6 +133,7 @@ class IngressTest {
         settings.put(BridgeConfig.INGRESS_ACK_WAIT_MS, 4000L);
         settings.put("delivery.timeout.ms", 3000);
         settings.put("request.timeout.ms", 2000);
+        settings.put("max.block.ms", 500);
         BridgeConfig config = new BridgeConfig(settings);
         int total = 5_000;
         try (BridgeApp provisioner = BridgeApp.start(settings)) {
@@ -175,16 +177,20 @@ class IngressTest {
         settings.put(BridgeConfig.ROLES, "ingress");
         BridgeConfig config = new BridgeConfig(settings);
         try (Connection client = fixture.natsClient()) {
+            Duration took;
             BridgeApp bridge = BridgeApp.start(settings);
-            for (int i = 0; i < 5_000; i++) {
-                client.publish(config.statusSubject(), bytes(event("user-" + (i % 30), "alarm-" + i, "WARNING")));
+            try {
+                for (int i = 0; i < 5_000; i++) {
+                    client.publish(config.statusSubject(), bytes(event("user-" + (i % 30), "alarm-" + i, "WARNING")));
+                }
+                client.flush(Duration.ofSeconds(5));
+                assertTrue(Fixture.await(() -> bridge.metrics().count(BridgeMetrics.INGRESS_IN + config.statusSubject())
+                    > 500), "stopping mid-stream");
+            } finally {
+                long started = System.nanoTime();
+                bridge.close();
+                took = Duration.ofNanos(System.nanoTime() - started);
             }
-            client.flush(Duration.ofSeconds(5));
-            assertTrue(Fixture.await(() -> bridge.metrics().count(BridgeMetrics.INGRESS_IN + config.statusSubject())
-                > 500), "stopping mid-stream");
-            long started = System.nanoTime();
-            bridge.close();
-            Duration took = Duration.ofNanos(System.nanoTime() - started);
             assertTrue(took.compareTo(config.shutdownTimeout()) < 0, "stopped within the shutdown timeout: " + took);
 
             // Acks travel on the bridge's connection, this query on another: give the server a moment to apply them.
@@ -207,7 +213,7 @@ class IngressTest {
         try (Connection client = fixture.natsClient()) {
             client.jetStreamManagement().addStream(StreamConfiguration.builder()
                 .name("THEIRS_" + config.inputStream()).subjects(config.statusSubject(), config.requestSubject())
-                .storageType(StorageType.File).build());
+                .storageType(StorageType.File).retentionPolicy(RetentionPolicy.WorkQueue).build());
             try (BridgeApp bridge = BridgeApp.start(settings)) {
                 client.publish(config.statusSubject(), bytes(event("u", "a", "WARNING")));
                 List<ConsumerRecord<String, byte[]>> events = fixture.readUntil(config.topics().statusChanged(),
@@ -233,6 +239,20 @@ class IngressTest {
                 () -> BridgeApp.start(settings));
             assertTrue(error.getMessage().contains("WIDE_" + config.inputStream())
                 && error.getMessage().contains(BridgeConfig.INPUT_STREAM), error.getMessage());
+        }
+    }
+
+    @Test
+    void shouldRefuseAStreamThatWouldReplayItsHistory() throws Exception {
+        Map<String, Object> settings = fixture.settings("limits");
+        settings.put(BridgeConfig.ROLES, "ingress");
+        BridgeConfig config = new BridgeConfig(settings);
+        try (Connection client = fixture.natsClient()) {
+            client.jetStreamManagement().addStream(StreamConfiguration.builder()
+                .name(config.inputStream()).subjects(config.statusSubject(), config.requestSubject())
+                .storageType(StorageType.File).retentionPolicy(RetentionPolicy.Limits).build());
+            IllegalStateException error = assertThrows(IllegalStateException.class, () -> BridgeApp.start(settings));
+            assertTrue(error.getMessage().contains("limits retention"), error.getMessage());
         }
     }
 

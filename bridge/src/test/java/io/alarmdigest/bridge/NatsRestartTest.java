@@ -74,6 +74,31 @@ class NatsRestartTest {
                 assertTrue(digest != null, "egress published after the restart");
                 assertEquals("after-restart", digest.getHeaders().getFirst("Digest-Id"));
             }
+
+            // Digests written while NATS is down for a few seconds: egress retries and publishes them all.
+            fixture.nats.stop();
+            for (int i = 0; i < 20; i++) {
+                RecordHeaders headers = new RecordHeaders();
+                headers.add(HeaderNames.DIGEST_ID, bytes("while-down-" + i));
+                producer.send(new ProducerRecord<>(config.topics().digest(), null, "user-" + i,
+                    bytes("{\"UserID\":\"user-" + i + "\",\"ActiveAlarms\":[]}"), headers));
+            }
+            producer.flush();
+            assertTrue(Fixture.await(() -> bridge.metrics().count(BridgeMetrics.EGRESS_RETRIES) > 0),
+                "egress is retrying while NATS is away");
+            fixture.nats.startAgain();
+            try (Connection client = fixture.natsClient()) {
+                assertTrue(Fixture.await(() -> digestsInStream(client, config) == 21),
+                    "every digest reached the stream once: " + digestsInStream(client, config));
+            }
+        }
+    }
+
+    private static long digestsInStream(Connection client, BridgeConfig config) {
+        try {
+            return client.jetStreamManagement().getStreamInfo(config.digestStream()).getStreamState().getMsgCount();
+        } catch (Exception e) {
+            return -1;
         }
     }
 

@@ -54,6 +54,25 @@ public final class TopicProvisioner {
             }
         }
         checkCoPartitioned(admin, topics);
+        requireCreateTime(admin, List.of(topics.statusChanged(), topics.sendDigest()));
+    }
+
+    /**
+     * The inputs' record timestamps must be the ones the bridge sets (the NATS stored time): a topic with
+     * {@code LogAppendTime} would replace them with Kafka's clock and break the merge of the inputs by time.
+     */
+    static void requireCreateTime(Admin admin, List<String> topics) throws ExecutionException, InterruptedException {
+        List<ConfigResource> resources = topics.stream()
+            .map(topic -> new ConfigResource(ConfigResource.Type.TOPIC, topic)).toList();
+        Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get();
+        for (ConfigResource resource : resources) {
+            ConfigEntry type = configs.get(resource).get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG);
+            if (type != null && !"CreateTime".equals(type.value())) {
+                throw new IllegalStateException("Topic " + resource.name() + " has "
+                    + TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG + "=" + type.value() + "; the inputs need CreateTime, "
+                    + "so that records keep the time NATS stored them (the processor merges its inputs by it).");
+            }
+        }
     }
 
     /**

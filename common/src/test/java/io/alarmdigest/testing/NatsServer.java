@@ -58,6 +58,11 @@ public final class NatsServer implements AutoCloseable {
         startProcess();
     }
 
+    /** Starts a stopped server again on the same port and store directory. */
+    public void startAgain() throws IOException, InterruptedException {
+        startProcess();
+    }
+
     private void startProcess() throws IOException, InterruptedException {
         String binary = System.getenv().getOrDefault("NATS_SERVER_BIN",
             // Debian installs it under /usr/sbin, which is not on every user's PATH.
