@@ -7,6 +7,7 @@ import io.alarmdigest.model.Ids;
 import io.alarmdigest.model.InvalidMessageException;
 import io.alarmdigest.model.Rfc3339;
 import io.nats.client.Connection;
+import io.nats.client.ConsumerContext;
 import io.nats.client.FetchConsumeOptions;
 import io.nats.client.FetchConsumer;
 import io.nats.client.JetStreamApiException;
@@ -57,6 +58,7 @@ final class Ingress implements AutoCloseable {
     private final BridgeMetrics metrics;
     /** Replaced when the stream or consumer had to be provisioned again (deleted, or the stream re-created). */
     private volatile NatsStreams.Input input;
+    private ConsumerContext context;
     private final Semaphore inFlight;
     private final ConcurrentLinkedQueue<Refused> refused = new ConcurrentLinkedQueue<>();
     private final RateLimitedLog log = new RateLimitedLog(LOG);
@@ -105,21 +107,25 @@ final class Ingress implements AutoCloseable {
                 }
                 // The whole fetch is read before anything is sent: a send that blocks (Kafka away) must not keep
                 // the client from taking what NATS already delivered, which it would drop once the fetch expired.
+                // What was fetched before an error is still forwarded: it holds in-flight places and NATS waits for
+                // its acknowledgement.
                 List<Message> fetched = new ArrayList<>(room);
-                try (FetchConsumer fetch = nats.getConsumerContext(input.stream(), input.consumer())
+                try (FetchConsumer fetch = consumerContext()
                     .fetch(FetchConsumeOptions.builder().maxMessages(room).expiresIn(FETCH_EXPIRY.toMillis()).build())) {
                     for (Message message = fetch.nextMessage(); message != null; message = fetch.nextMessage()) {
                         inFlight.acquire();
                         fetched.add(message);
                     }
+                } finally {
+                    forwardAll(fetched);
                 }
-                forwardAll(fetched);
                 backoff.reset();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (Exception e) {
                 // Not connected, stream or consumer gone, a status error: NATS reconnects by itself; try again.
+                context = null;
                 Duration wait = backoff.next();
                 log.warn("consume", "Ingress could not read from JetStream ({}); trying again in {} ms", e.toString(),
                     wait.toMillis());
@@ -314,6 +320,16 @@ final class Ingress implements AutoCloseable {
         return null;
     }
 
+    /** The consumer's context, looked up once (a JetStream API call) and again after an error. */
+    private ConsumerContext consumerContext() throws IOException, JetStreamApiException {
+        ConsumerContext current = context;
+        if (current == null) {
+            current = nats.getConsumerContext(input.stream(), input.consumer());
+            context = current;
+        }
+        return current;
+    }
+
     /** Provisions the stream and consumer again, e.g. after someone deleted them; quiet if NATS is away. */
     private void reprovision() {
         try {
@@ -322,6 +338,7 @@ final class Ingress implements AutoCloseable {
                 LOG.warn("Input stream or consumer changed under the ingress: now {} (created {}), was {} (created {})",
                     again.stream(), again.created(), input.stream(), input.created());
                 input = again;
+                context = null;
             }
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             LOG.debug("Could not provision the input stream yet: {}", e.toString());
