@@ -149,10 +149,24 @@ public final class BridgeConfig extends AbstractConfig {
             "How long a graceful stop may take: in-flight messages are finished, acknowledged or committed.");
 
     private final TopicSettings topics;
+    private final boolean kafkaRequired;
     private final Map<String, Object> kafkaSettings = new HashMap<>();
 
     public BridgeConfig(Map<?, ?> settings) {
+        this(settings, true);
+    }
+
+    /**
+     * The settings of a NATS client that is not a bridge (the command line's {@code publish} and {@code watch}):
+     * validated alike, but no Kafka address is needed.
+     */
+    public static BridgeConfig forNatsClient(Map<?, ?> settings) {
+        return new BridgeConfig(settings, false);
+    }
+
+    private BridgeConfig(Map<?, ?> settings, boolean kafkaRequired) {
         super(DEFINITION, settings, false);
+        this.kafkaRequired = kafkaRequired;
         this.topics = TopicSettings.from(this);
         for (Map.Entry<?, ?> entry : settings.entrySet()) {
             String key = String.valueOf(entry.getKey());
@@ -164,7 +178,7 @@ public final class BridgeConfig extends AbstractConfig {
     }
 
     private void validateTogether() {
-        if (!kafkaSettings.containsKey(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)) {
+        if (kafkaRequired && !kafkaSettings.containsKey(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)) {
             throw new ConfigException("Missing required configuration \"" + CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG
                 + "\" which has no default value.");
         }

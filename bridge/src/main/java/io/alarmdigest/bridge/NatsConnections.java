@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * backoff, credentials from the settings, a listener that logs connection changes and a rate-limited error
  * listener. Secrets never reach the log: URLs are logged without their user info.
  */
-final class NatsConnections {
+public final class NatsConnections {
     private static final Logger LOG = LoggerFactory.getLogger(NatsConnections.class);
     private static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration RECONNECT_WAIT = Duration.ofSeconds(1);
@@ -37,7 +37,7 @@ final class NatsConnections {
      *
      * @param role named in the connection name and the logs, e.g. {@code ingress}
      */
-    static Connection connect(BridgeConfig config, String role) throws IOException, InterruptedException {
+    public static Connection connect(BridgeConfig config, String role) throws IOException, InterruptedException {
         Options options = options(config, role);
         LOG.info("Connecting {} to NATS at {}", role, redacted(config));
         return Nats.connectReconnectOnConnect(options);

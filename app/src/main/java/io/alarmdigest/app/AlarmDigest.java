@@ -1,0 +1,132 @@
+package io.alarmdigest.app;
+
+import io.alarmdigest.bridge.BridgeApp;
+import io.alarmdigest.model.InvalidMessageException;
+import io.alarmdigest.processor.app.ProcessorApp;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.common.config.ConfigException;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code alarm-digest} command: runs the processor or the bridges against a Kafka cluster, or talks to NATS
+ * ({@code publish}, {@code watch}). A bad setting ends it with a message naming the setting and exit code 2, never
+ * a stack trace; SIGTERM and Ctrl-C stop a running role gracefully.
+ */
+@Command(name = "alarm-digest", mixinStandardHelpOptions = true, version = "alarm-digest 0.1.0",
+    description = "Email digests of triggered alarms: NATS in, Kafka Streams state, NATS out.",
+    subcommands = {AlarmDigest.Processor.class, AlarmDigest.Bridge.class, Publish.class, Watch.class,
+        CommandLine.HelpCommand.class},
+    footerHeading = "%nSettings (--set key=value, ALARM_DIGEST_<KEY>, or --config file; any Kafka client or "
+        + "Kafka Streams setting too):%n")
+public final class AlarmDigest implements Callable<Integer> {
+    static final int BAD_SETTINGS = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line; returns the exit code. */
+    static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine line = new CommandLine(new AlarmDigest());
+        line.setOut(out);
+        line.setErr(err);
+        // The footer is a format string: the descriptions' own percent signs are escaped.
+        line.getCommandSpec().usageMessage().footer(Settings.describe().replace("%", "%%"));
+        line.setExecutionExceptionHandler((error, command, parsed) -> {
+            Throwable cause = error;
+            // Bad settings, topics or streams that cannot be used, a bad message on the command line: say what.
+            if (cause instanceof ConfigException || cause instanceof IllegalStateException
+                || cause instanceof IllegalArgumentException || cause instanceof InvalidMessageException) {
+                err.println("alarm-digest: " + cause.getMessage());
+                return BAD_SETTINGS;
+            }
+            throw error;
+        });
+        return line.execute(args);
+    }
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return 0;
+    }
+
+    /** The settings options every subcommand takes. */
+    static final class SettingsOptions {
+        @Option(names = "--config", paramLabel = "FILE", description = "A properties file of settings.")
+        Path file;
+
+        @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE", description = "A setting; repeatable.")
+        List<String> sets = new ArrayList<>();
+
+        Map<String, Object> resolve() {
+            return Settings.resolve(file, System.getenv(), sets);
+        }
+    }
+
+    /** Runs until SIGTERM or Ctrl-C, then closes {@code running} (a graceful stop) before the JVM exits. */
+    static int runUntilStopped(AutoCloseable running, PrintWriter out, String ready) throws InterruptedException {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            try {
+                running.close();
+            } catch (Exception e) {
+                LoggerFactory.getLogger(AlarmDigest.class).warn("Stopping did not complete: {}",
+                    e.toString());
+            } finally {
+                stopped.countDown();
+            }
+        }, "alarm-digest-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        out.println(ready);
+        stopped.await();
+        return 0;
+    }
+
+    @Command(name = "processor", mixinStandardHelpOptions = true,
+        description = "Run the digest processor (Kafka Streams) against the Kafka at bootstrap.servers.")
+    static final class Processor implements Callable<Integer> {
+        @CommandLine.Mixin
+        SettingsOptions settings;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            ProcessorApp app = ProcessorApp.start(settings.resolve());
+            return runUntilStopped(app, spec.commandLine().getOut(), "processor ready: "
+                + app.config().statusTopic() + " + " + app.config().requestTopic() + " -> "
+                + app.config().digestTopic());
+        }
+    }
+
+    @Command(name = "bridge", mixinStandardHelpOptions = true,
+        description = "Run the NATS <-> Kafka bridges (bridge.roles: ingress, egress or both).")
+    static final class Bridge implements Callable<Integer> {
+        @CommandLine.Mixin
+        SettingsOptions settings;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            BridgeApp app = BridgeApp.start(settings.resolve());
+            return runUntilStopped(app, spec.commandLine().getOut(), "bridge ready: " + String.join(",",
+                app.config().getList("bridge.roles")));
+        }
+    }
+}

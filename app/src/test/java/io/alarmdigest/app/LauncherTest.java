@@ -1,0 +1,139 @@
+package io.alarmdigest.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.alarmdigest.testing.NatsServer;
+import io.nats.client.Connection;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.Subscription;
+import io.nats.client.impl.Headers;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The command line: settings from file, environment and flags; clear errors; publish and watch on real NATS. */
+class LauncherTest {
+    private static NatsServer nats;
+
+    @BeforeAll
+    static void start() throws Exception {
+        nats = NatsServer.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        nats.close();
+    }
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = AlarmDigest.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void shouldListEverySettingWithItsDefaultInTheHelp() {
+        Run help = run("--help");
+        assertEquals(0, help.code());
+        for (String key : List.of("digest.max.bytes = 921600", "nats.urls = nats://127.0.0.1:4222",
+            "alarm.retention.ms", "ingress.max.in.flight", "topic.partitions = 6")) {
+            assertTrue(help.out().contains(key), key + " in:\n" + help.out());
+        }
+        assertTrue(help.out().contains("processor") && help.out().contains("watch"));
+    }
+
+    @Test
+    void shouldStopWithAClearMessageNamingABadSetting() {
+        Run bad = run("processor", "--set", "bootstrap.servers=localhost:1", "--set", "digest.max.bytes=12");
+        assertEquals(AlarmDigest.BAD_SETTINGS, bad.code());
+        assertTrue(bad.err().contains("digest.max.bytes"), bad.err());
+        assertFalse(bad.err().contains("\tat "), "no stack trace: " + bad.err());
+
+        Run missing = run("bridge", "--set", "nats.urls=" + nats.url());
+        assertEquals(AlarmDigest.BAD_SETTINGS, missing.code());
+        assertTrue(missing.err().contains("bootstrap.servers"), missing.err());
+    }
+
+    @Test
+    void shouldTakeSettingsFromFileEnvironmentAndFlagsInThatOrder() throws Exception {
+        Path file = Files.createTempFile("settings", ".properties");
+        Files.writeString(file, "nats.urls=nats://from-file:4222\ntopic.partitions=3\ndigest.max.bytes=100000\n");
+        Map<String, Object> settings = Settings.resolve(file,
+            Map.of("ALARM_DIGEST_TOPIC_PARTITIONS", "4", "ALARM_DIGEST_NATS_SUBJECT_ALARM_DIGEST", "Digests",
+                "ALARM_DIGEST_BOOTSTRAP_SERVERS", "kafka:9092", "OTHER", "x"),
+            List.of("digest.max.bytes=200000"));
+        assertEquals("nats://from-file:4222", settings.get("nats.urls"));
+        assertEquals("4", settings.get("topic.partitions"), "environment over file");
+        assertEquals("200000", settings.get("digest.max.bytes"), "flag over file");
+        assertEquals("Digests", settings.get("nats.subject.alarm-digest"));
+        assertEquals("kafka:9092", settings.get("bootstrap.servers"), "Kafka settings from the environment too");
+        assertEquals("ALARM_DIGEST_NATS_SUBJECT_ALARM_DIGEST", Settings.envName("nats.subject.alarm-digest"));
+    }
+
+    @Test
+    void shouldPublishTheContractsMessagesOnNats() throws Exception {
+        try (Connection client = Nats.connect(nats.url())) {
+            Subscription events = client.subscribe("AlarmStatusChanged");
+            Subscription requests = client.subscribe("SendAlarmDigest");
+            client.flush(Duration.ofSeconds(5));
+
+            Run status = run("publish", "--set", "nats.urls=" + nats.url(), "--user", "u1", "--alarm", "a1",
+                "--status", "critical", "--changed-at", "2021-06-07T22:40:15.5+02:00");
+            assertEquals(0, status.code(), status.err());
+            Message event = events.nextMessage(Duration.ofSeconds(10));
+            assertEquals("{\"AlarmID\":\"a1\",\"UserID\":\"u1\",\"Status\":\"CRITICAL\","
+                + "\"ChangedAt\":\"2021-06-07T20:40:15.5Z\"}", new String(event.getData(), StandardCharsets.UTF_8));
+
+            assertEquals(0, run("publish", "--set", "nats.urls=" + nats.url(), "--user", "u1").code());
+            Message request = requests.nextMessage(Duration.ofSeconds(10));
+            assertEquals("{\"UserID\":\"u1\"}", new String(request.getData(), StandardCharsets.UTF_8));
+
+            Run bad = run("publish", "--set", "nats.urls=" + nats.url(), "--user", "u1", "--alarm", "a1",
+                "--status", "MAJOR");
+            assertEquals(AlarmDigest.BAD_SETTINGS, bad.code());
+            assertTrue(bad.err().contains("--status"), bad.err());
+        }
+    }
+
+    @Test
+    void shouldPrintTheDigestsItSees() throws Exception {
+        CompletableFuture<Run> watching = CompletableFuture.supplyAsync(
+            () -> run("watch", "--set", "nats.urls=" + nats.url(), "--count", "1"));
+        try (Connection client = Nats.connect(nats.url())) {
+            // Publish until the watcher, which subscribes asynchronously, has seen one.
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!watching.isDone() && System.nanoTime() < deadline) {
+                Headers headers = new Headers().put("Digest-Id", "d-1").put("Digest-Part", "1").put("Digest-Parts", "1");
+                client.publish("AlarmDigest", headers, "{\"UserID\":\"u1\",\"ActiveAlarms\":[]}"
+                    .getBytes(StandardCharsets.UTF_8));
+                client.flush(Duration.ofSeconds(1));
+                TimeUnit.MILLISECONDS.sleep(200);
+            }
+        }
+        Run watch = watching.get(5, TimeUnit.SECONDS);
+        assertEquals(0, watch.code(), watch.err());
+        assertTrue(watch.out().contains("-- digest d-1 part 1/1"), watch.out());
+        String json = watch.out().substring(watch.out().indexOf('{'));
+        JsonNode digest = new ObjectMapper().readTree(json);
+        assertEquals("u1", digest.get("UserID").asText());
+    }
+}
