@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "alarm-digest", mixinStandardHelpOptions = true, version = "alarm-digest 0.1.0",
     description = "Email digests of triggered alarms: NATS in, Kafka Streams state, NATS out.",
-    subcommands = {AlarmDigest.Processor.class, AlarmDigest.Bridge.class, Publish.class, Watch.class,
+    subcommands = {Standalone.class, AlarmDigest.Processor.class, AlarmDigest.Bridge.class, Publish.class, Watch.class,
         CommandLine.HelpCommand.class},
     footerHeading = "%nSettings (--set key=value, ALARM_DIGEST_<KEY>, or --config file; any Kafka client or "
         + "Kafka Streams setting too):%n")
