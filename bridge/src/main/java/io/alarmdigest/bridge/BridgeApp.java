@@ -58,11 +58,12 @@ public final class BridgeApp implements AutoCloseable {
             TopicProvisioner.ensureTopics(admin, config.topics());
             if (config.runsIngress()) {
                 int largest = config.ingressMaxMessageBytes() + BridgeConfig.RECORD_OVERHEAD_BYTES;
-                TopicProvisioner.requireMessageSize(admin, Map.of(config.topics().statusChanged(), largest,
-                    config.topics().sendDigest(), largest, config.topics().deadLetter(), largest));
+                TopicProvisioner.retrying(() -> TopicProvisioner.requireMessageSize(admin, Map.of(
+                    config.topics().statusChanged(), largest, config.topics().sendDigest(), largest,
+                    config.topics().deadLetter(), largest)));
             }
         } catch (ExecutionException e) {
-            throw new IllegalStateException("Could not create or check the Kafka topics: " + e.getCause().getMessage(),
+            throw new IllegalStateException("Could not create or check the Kafka topics: " + e.getCause(),
                 e.getCause());
         }
         if (config.runsIngress()) {

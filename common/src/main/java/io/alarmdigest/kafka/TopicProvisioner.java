@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -13,6 +14,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,8 +55,35 @@ public final class TopicProvisioner {
                 // Another instance created it meanwhile: fine, it is checked below like any existing topic.
             }
         }
-        checkCoPartitioned(admin, topics);
-        requireCreateTime(admin, List.of(topics.statusChanged(), topics.sendDigest()));
+        retrying(() -> {
+            checkCoPartitioned(admin, topics);
+            requireCreateTime(admin, List.of(topics.statusChanged(), topics.sendDigest()));
+        });
+    }
+
+    /** A check that talks to the brokers. */
+    public interface Check {
+        void run() throws ExecutionException, InterruptedException;
+    }
+
+    /**
+     * Runs a check, again while the brokers answer with a retriable error: right after a topic is created, its
+     * metadata can take a moment to reach every broker.
+     */
+    public static void retrying(Check check) throws ExecutionException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                check.run();
+                return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                LOG.debug("Topic check not answered yet ({}); trying again", e.getCause().toString());
+                TimeUnit.MILLISECONDS.sleep(200);
+            }
+        }
     }
 
     /**

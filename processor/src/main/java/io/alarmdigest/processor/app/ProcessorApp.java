@@ -48,10 +48,10 @@ public final class ProcessorApp implements AutoCloseable {
         try (Admin admin = Admin.create(adminProperties(props))) {
             TopicProvisioner.ensureTopics(admin, config.topics());
             int largestRecord = config.digestMaxBytes() + ProcessorConfig.RECORD_OVERHEAD_BYTES;
-            TopicProvisioner.requireMessageSize(admin,
-                Map.of(config.digestTopic(), largestRecord, config.deadLetterTopic(), largestRecord));
+            TopicProvisioner.retrying(() -> TopicProvisioner.requireMessageSize(admin,
+                Map.of(config.digestTopic(), largestRecord, config.deadLetterTopic(), largestRecord)));
         } catch (ExecutionException e) {
-            throw new IllegalStateException("Could not create or check the topics: " + e.getCause().getMessage(),
+            throw new IllegalStateException("Could not create or check the topics: " + e.getCause(),
                 e.getCause());
         }
         KafkaStreams streams = new KafkaStreams(DigestTopology.build(config), props);
