@@ -3,6 +3,7 @@ package io.alarmdigest.app;
 import io.alarmdigest.bridge.BridgeApp;
 import io.alarmdigest.model.InvalidMessageException;
 import io.alarmdigest.processor.app.ProcessorApp;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,6 +77,22 @@ public final class AlarmDigest implements Callable<Integer> {
         }
     }
 
+    /** The HTTP endpoint option of the long-running commands. */
+    static final class HttpOptions {
+        @Option(names = "--http-port", defaultValue = "9400",
+            description = "Port of /health, /ready and /metrics (default: ${DEFAULT-VALUE}; -1: none).")
+        int port;
+
+        OpsServer start(PrintWriter out) throws IOException {
+            if (port < 0) {
+                return null;
+            }
+            OpsServer ops = OpsServer.start(port);
+            out.println("http ready: http://127.0.0.1:" + ops.port() + "/metrics, /health, /ready");
+            return ops;
+        }
+    }
+
     /** Runs until SIGTERM or Ctrl-C, then closes {@code running} (a graceful stop) before the JVM exits. */
     static int runUntilStopped(AutoCloseable running, PrintWriter out, String ready) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
@@ -95,6 +112,16 @@ public final class AlarmDigest implements Callable<Integer> {
         return 0;
     }
 
+    private static void closeBoth(AutoCloseable app, OpsServer ops) throws Exception {
+        try {
+            app.close();
+        } finally {
+            if (ops != null) {
+                ops.close();
+            }
+        }
+    }
+
     @Command(name = "processor", mixinStandardHelpOptions = true,
         description = "Run the digest processor (Kafka Streams) against the Kafka at bootstrap.servers.")
     static final class Processor implements Callable<Integer> {
@@ -104,10 +131,17 @@ public final class AlarmDigest implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
+        @CommandLine.Mixin
+        HttpOptions http;
+
         @Override
         public Integer call() throws Exception {
+            OpsServer ops = http.start(spec.commandLine().getOut());
             ProcessorApp app = ProcessorApp.start(settings.resolve());
-            return runUntilStopped(app, spec.commandLine().getOut(), "processor ready: "
+            if (ops != null) {
+                ops.watch(app);
+            }
+            return runUntilStopped(() -> closeBoth(app, ops), spec.commandLine().getOut(), "processor ready: "
                 + app.config().statusTopic() + " + " + app.config().requestTopic() + " -> "
                 + app.config().digestTopic());
         }
@@ -122,10 +156,17 @@ public final class AlarmDigest implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
+        @CommandLine.Mixin
+        HttpOptions http;
+
         @Override
         public Integer call() throws Exception {
+            OpsServer ops = http.start(spec.commandLine().getOut());
             BridgeApp app = BridgeApp.start(settings.resolve());
-            return runUntilStopped(app, spec.commandLine().getOut(), "bridge ready: " + String.join(",",
+            if (ops != null) {
+                ops.watch(app);
+            }
+            return runUntilStopped(() -> closeBoth(app, ops), spec.commandLine().getOut(), "bridge ready: " + String.join(",",
                 app.config().getList("bridge.roles")));
         }
     }

@@ -43,12 +43,19 @@ final class Standalone implements Callable<Integer> {
         description = "Port of the embedded Kafka's controller.")
     int controllerPort;
 
+    @CommandLine.Mixin
+    AlarmDigest.HttpOptions http;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Map<String, Object> resolved = settings.resolve();
         List<AutoCloseable> started = new ArrayList<>();
         try {
+            OpsServer ops = http.start(out);
+            if (ops != null) {
+                started.add(ops);
+            }
             if (!resolved.containsKey(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)) {
                 EmbeddedKafka kafka = EmbeddedKafka.start(dataDir.resolve("kafka"), kafkaPort, controllerPort);
                 started.add(kafka);
@@ -61,9 +68,15 @@ final class Standalone implements Callable<Integer> {
             resolved.putIfAbsent("consumer.group.instance.id", "alarm-digest-standalone");
             ProcessorApp processor = ProcessorApp.start(resolved);
             started.add(processor);
+            if (ops != null) {
+                ops.watch(processor);
+            }
             out.println("processor ready: state in " + resolved.get(StreamsConfig.STATE_DIR_CONFIG));
             BridgeApp bridge = BridgeApp.start(resolved);
             started.add(bridge);
+            if (ops != null) {
+                ops.watch(bridge);
+            }
             out.println("bridge ready: NATS " + String.join(",", bridge.config().natsUrls()).replaceAll("//[^@/]*@", "//")
                 + ", subjects " + bridge.config().statusSubject() + ", " + bridge.config().requestSubject() + " -> "
                 + bridge.config().digestSubject());

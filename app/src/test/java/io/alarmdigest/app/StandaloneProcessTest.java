@@ -13,6 +13,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,12 +33,14 @@ import org.junit.jupiter.api.Test;
  */
 class StandaloneProcessTest {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+    private static int httpPort;
 
     @Test
     void shouldKeepItsStateAcrossAKillDashNine() throws Exception {
         Path dataDir = Files.createTempDirectory("standalone");
         int kafkaPort = freePort();
         int controllerPort = freePort();
+        httpPort = freePort();
         try (NatsServer nats = NatsServer.start(); Connection client = Nats.connect(nats.url())) {
             Process first = start(nats, dataDir, kafkaPort, controllerPort, "first");
             try {
@@ -46,6 +52,13 @@ class StandaloneProcessTest {
                     + "{\"AlarmID\":\"a1\",\"Status\":\"WARNING\",\"LatestChangedAt\":\"2021-06-07T20:40:15.598765212Z\"},"
                     + "{\"AlarmID\":\"a2\",\"Status\":\"CRITICAL\",\"LatestChangedAt\":\"2021-06-07T20:41:00Z\"}]}",
                     requestDigest(client, 1));
+                assertEquals(200, get("/health").statusCode());
+                assertEquals(200, get("/ready").statusCode(), get("/ready").body());
+                String metrics = get("/metrics").body();
+                assertTrue(metrics.contains("alarm_digest_bridge_ingress_in_AlarmStatusChanged_total 2.0"), metrics);
+                assertTrue(metrics.lines().anyMatch(l -> l.contains("digests_total") && !l.startsWith("#")),
+                    "the processor's counters: " + metrics.lines().filter(l -> l.contains("alarm_digest")).toList());
+                assertTrue(metrics.contains("jvm_memory_used_bytes"));
                 // Accepted by NATS while the service dies: must not be lost.
                 publish(client, "{\"AlarmID\":\"a3\",\"UserID\":\"u1\",\"Status\":\"CRITICAL\","
                     + "\"ChangedAt\":\"2021-06-07T20:42:00Z\"}");
@@ -88,6 +101,7 @@ class StandaloneProcessTest {
             "-Djava.io.tmpdir=" + dataDir, "-cp", System.getProperty("java.class.path"),
             AlarmDigest.class.getName(), "standalone", "--data-dir", dataDir.toString(),
             "--kafka-port", Integer.toString(kafkaPort), "--controller-port", Integer.toString(controllerPort),
+            "--http-port", Integer.toString(httpPort),
             "--set", "nats.urls=" + nats.url(), "--set", "topic.partitions=2",
             // Shorter than the defaults, so that what the killed ingress held comes back within the test's time.
             "--set", "ingress.ack.wait.ms=15000", "--set", "delivery.timeout.ms=8000",
@@ -130,6 +144,11 @@ class StandaloneProcessTest {
         digests.unsubscribe();
         assertEquals(n, all.size(), "digest " + n + " arrived, and only one per request");
         return new String(all.get(n - 1).getData(), StandardCharsets.UTF_8);
+    }
+
+    private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + httpPort + path)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static int freePort() throws IOException {

@@ -31,6 +31,7 @@ public final class BridgeApp implements AutoCloseable {
     private final BridgeConfig config;
     private final BridgeMetrics metrics;
     private final List<AutoCloseable> running = new ArrayList<>();
+    private final List<Connection> connections = new ArrayList<>();
 
     private BridgeApp(BridgeConfig config, BridgeMetrics metrics) {
         this.config = config;
@@ -102,6 +103,7 @@ public final class BridgeApp implements AutoCloseable {
 
     private Connection connect(String role) throws IOException, InterruptedException {
         Connection nats = NatsConnections.connect(config, role);
+        connections.add(nats);
         running.add(() -> {
             try {
                 nats.drain(Duration.ofSeconds(5)).get();
@@ -112,6 +114,12 @@ public final class BridgeApp implements AutoCloseable {
             }
         });
         return nats;
+    }
+
+    /** Whether every NATS connection of the bridge is up (for a readiness check). */
+    public boolean natsConnected() {
+        return !connections.isEmpty()
+            && connections.stream().allMatch(c -> c.getStatus() == Connection.Status.CONNECTED);
     }
 
     public BridgeMetrics metrics() {

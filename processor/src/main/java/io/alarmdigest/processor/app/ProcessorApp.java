@@ -27,6 +27,9 @@ import org.slf4j.LoggerFactory;
 public final class ProcessorApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessorApp.class);
 
+    /** The metric group of the processor's own counters in {@link KafkaStreams#metrics()}. */
+    public static final String METRICS_GROUP = "stream-alarm-digest-metrics";
+
     private final ProcessorConfig config;
     private final KafkaStreams streams;
 

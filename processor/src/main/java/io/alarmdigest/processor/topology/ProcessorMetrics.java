@@ -1,5 +1,6 @@
 package io.alarmdigest.processor.topology;
 
+import io.alarmdigest.processor.app.ProcessorApp;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.metrics.Sensor;
@@ -15,7 +16,7 @@ import org.apache.kafka.streams.processor.api.ProcessingContext;
  */
 final class ProcessorMetrics implements AutoCloseable {
     static final String SCOPE = "alarm-digest";
-    static final String GROUP_SUFFIX = "stream-alarm-digest-metrics";
+    static final String GROUP_SUFFIX = ProcessorApp.METRICS_GROUP;
 
     private final StreamsMetrics metrics;
     private final String taskId;

@@ -1,0 +1,169 @@
+package io.alarmdigest.app;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.alarmdigest.bridge.BridgeApp;
+import io.alarmdigest.processor.app.ProcessorApp;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator's HTTP endpoint, on the JDK's own server: {@code /health} (the process is alive), {@code /ready}
+ * (the processor's streams are running and the bridges' NATS connections are up; 503 otherwise, with what is not)
+ * and {@code /metrics} in Prometheus format via Micrometer: Kafka Streams' own metrics (consumer lag, commit and
+ * process rates, the processor's dead-letter, digest and purge counters), the bridges' counters and input-stream
+ * gauges, and the JVM's.
+ */
+final class OpsServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OpsServer.class);
+
+    private final HttpServer server;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Set<String> bridgeMeters = new HashSet<>();
+    private final Set<String> processorMeters = new HashSet<>();
+    private volatile ProcessorApp processor;
+    private volatile BridgeApp bridge;
+
+    private OpsServer(HttpServer server) {
+        this.server = server;
+    }
+
+    /** Starts serving on {@code port} (0: any free port). */
+    static OpsServer start(int port) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
+        OpsServer ops = new OpsServer(server);
+        new JvmMemoryMetrics().bindTo(ops.registry);
+        new JvmGcMetrics().bindTo(ops.registry);
+        new JvmThreadMetrics().bindTo(ops.registry);
+        new ProcessorMetrics().bindTo(ops.registry);
+        server.createContext("/health", exchange -> respond(exchange, 200, "ok\n"));
+        server.createContext("/ready", ops::ready);
+        server.createContext("/metrics", ops::metrics);
+        server.setExecutor(Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "alarm-digest-http");
+            thread.setDaemon(true);
+            return thread;
+        }));
+        server.start();
+        LOG.info("HTTP endpoint on port {}: /health, /ready, /metrics", ops.port());
+        return ops;
+    }
+
+    int port() {
+        return server.getAddress().getPort();
+    }
+
+    void watch(ProcessorApp processor) {
+        this.processor = processor;
+        new KafkaStreamsMetrics(processor.streams()).bindTo(registry);
+    }
+
+    void watch(BridgeApp bridge) {
+        this.bridge = bridge;
+    }
+
+    private void ready(HttpExchange exchange) throws IOException {
+        StringBuilder notReady = new StringBuilder();
+        ProcessorApp p = processor;
+        if (p != null && p.streams().state() != KafkaStreams.State.RUNNING) {
+            notReady.append("processor ").append(p.streams().state()).append('\n');
+        }
+        BridgeApp b = bridge;
+        if (b != null && !b.natsConnected()) {
+            notReady.append("bridge: NATS not connected\n");
+        }
+        if (p == null && b == null) {
+            notReady.append("starting\n");
+        }
+        respond(exchange, notReady.length() == 0 ? 200 : 503, notReady.length() == 0 ? "ready\n" : notReady.toString());
+    }
+
+    private void metrics(HttpExchange exchange) throws IOException {
+        registerBridgeMeters();
+        registerProcessorMeters();
+        respond(exchange, 200, registry.scrape());
+    }
+
+    /** The bridges' counters appear as they are first counted (one per subject): register the new ones. */
+    private void registerBridgeMeters() {
+        BridgeApp b = bridge;
+        if (b == null) {
+            return;
+        }
+        for (String name : b.metrics().snapshot().keySet()) {
+            if (!bridgeMeters.add(name)) {
+                continue;
+            }
+            String meter = "alarm_digest_bridge_" + name.replaceAll("[^A-Za-z0-9]", "_");
+            if (name.startsWith("input-stream.")) {
+                Gauge.builder(meter, b.metrics(), m -> m.snapshot().getOrDefault(name, 0L)).register(registry);
+            } else {
+                FunctionCounter.builder(meter, b.metrics(), m -> m.count(name)).register(registry);
+            }
+        }
+    }
+
+    /**
+     * The processor's own counters (dead letters, digests, purges, ...) appear with their tasks, after Micrometer's
+     * Kafka binder took its first look: register the new ones at each scrape, one series per task.
+     */
+    private void registerProcessorMeters() {
+        ProcessorApp p = processor;
+        if (p == null) {
+            return;
+        }
+        p.streams().metrics().forEach((name, metric) -> {
+            if (!name.group().equals(ProcessorApp.METRICS_GROUP)
+                || !name.name().endsWith("-total")) {
+                return;
+            }
+            String task = name.tags().getOrDefault("alarm-digest-id", "");
+            if (!processorMeters.add(name.name() + "/" + task)) {
+                return;
+            }
+            FunctionCounter.builder("alarm_digest_processor_" + name.name().replace('-', '_'), p.streams(),
+                    streams -> value(streams, name))
+                .tag("task", task)
+                .register(registry);
+        });
+    }
+
+    private static double value(KafkaStreams streams, MetricName name) {
+        Metric metric = streams.metrics().get(name);
+        return metric == null ? 0 : ((Number) metric.metricValue()).doubleValue();
+    }
+
+    private static void respond(HttpExchange exchange, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        registry.close();
+    }
+}
