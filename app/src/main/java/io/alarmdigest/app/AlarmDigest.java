@@ -5,6 +5,7 @@ import io.alarmdigest.model.InvalidMessageException;
 import io.alarmdigest.processor.app.ProcessorApp;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.BindException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,7 +88,13 @@ public final class AlarmDigest implements Callable<Integer> {
             if (port < 0) {
                 return null;
             }
-            OpsServer ops = OpsServer.start(port);
+            OpsServer ops;
+            try {
+                ops = OpsServer.start(port);
+            } catch (BindException e) {
+                throw new IllegalStateException("--http-port " + port + " is taken (" + e.getMessage()
+                    + "); choose another, or -1 for no HTTP endpoint");
+            }
             out.println("http ready: http://127.0.0.1:" + ops.port() + "/metrics, /health, /ready");
             return ops;
         }
@@ -136,8 +143,15 @@ public final class AlarmDigest implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            OpsServer ops = http.start(spec.commandLine().getOut());
+            // Settings first: a bad one is reported before anything listens.
             ProcessorApp app = ProcessorApp.start(settings.resolve());
+            OpsServer ops;
+            try {
+                ops = http.start(spec.commandLine().getOut());
+            } catch (IOException | RuntimeException e) {
+                app.close();
+                throw e;
+            }
             if (ops != null) {
                 ops.watch(app);
             }
@@ -161,8 +175,15 @@ public final class AlarmDigest implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            OpsServer ops = http.start(spec.commandLine().getOut());
+            // Settings first: a bad one is reported before anything listens.
             BridgeApp app = BridgeApp.start(settings.resolve());
+            OpsServer ops;
+            try {
+                ops = http.start(spec.commandLine().getOut());
+            } catch (IOException | RuntimeException e) {
+                app.close();
+                throw e;
+            }
             if (ops != null) {
                 ops.watch(app);
             }

@@ -6,6 +6,7 @@ import io.alarmdigest.bridge.BridgeApp;
 import io.alarmdigest.processor.app.ProcessorApp;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -20,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
@@ -79,6 +81,11 @@ final class OpsServer implements AutoCloseable {
 
     void watch(BridgeApp bridge) {
         this.bridge = bridge;
+        Timer latency = Timer.builder("alarm_digest_digest_latency")
+            .description("From a digest request's NATS stored time to the confirmed publication of its digest")
+            .publishPercentileHistogram()
+            .register(registry);
+        bridge.metrics().onDigestLatency(millis -> latency.record(Math.max(0, millis), TimeUnit.MILLISECONDS));
     }
 
     private void ready(HttpExchange exchange) throws IOException {

@@ -2,6 +2,7 @@ package io.alarmdigest.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,6 +15,7 @@ import io.nats.client.Subscription;
 import io.nats.client.impl.Headers;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,6 +73,17 @@ class LauncherTest {
         Run missing = run("bridge", "--set", "nats.urls=" + nats.url());
         assertEquals(AlarmDigest.BAD_SETTINGS, missing.code());
         assertTrue(missing.err().contains("bootstrap.servers"), missing.err());
+    }
+
+    @Test
+    void shouldNameTheHttpPortWhenItIsTaken() throws Exception {
+        try (ServerSocket busy = new ServerSocket(0)) {
+            AlarmDigest.HttpOptions http = new AlarmDigest.HttpOptions();
+            http.port = busy.getLocalPort();
+            IllegalStateException error = assertThrows(IllegalStateException.class,
+                () -> http.start(new PrintWriter(new StringWriter())));
+            assertTrue(error.getMessage().contains("--http-port " + busy.getLocalPort()), error.getMessage());
+        }
     }
 
     @Test

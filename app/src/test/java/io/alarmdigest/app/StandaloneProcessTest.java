@@ -59,6 +59,7 @@ class StandaloneProcessTest {
                 assertTrue(metrics.lines().anyMatch(l -> l.contains("digests_total") && !l.startsWith("#")),
                     "the processor's counters: " + metrics.lines().filter(l -> l.contains("alarm_digest")).toList());
                 assertTrue(metrics.contains("jvm_memory_used_bytes"));
+                assertTrue(metrics.contains("alarm_digest_digest_latency_seconds_count 1"), "one digest timed");
                 // Accepted by NATS while the service dies: must not be lost.
                 publish(client, "{\"AlarmID\":\"a3\",\"UserID\":\"u1\",\"Status\":\"CRITICAL\","
                     + "\"ChangedAt\":\"2021-06-07T20:42:00Z\"}");

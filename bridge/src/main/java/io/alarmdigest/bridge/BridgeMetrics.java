@@ -1,9 +1,12 @@
 package io.alarmdigest.bridge;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
 
 /**
  * The bridges' counters, read by the metrics endpoint: a name like {@code ingress.in.AlarmStatusChanged} to a
@@ -24,10 +27,24 @@ public final class BridgeMetrics {
     public static final String INPUT_STREAM_MAX_BYTES = "input-stream.max-bytes";
 
     private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
+    private final List<LongConsumer> latencyListeners = new CopyOnWriteArrayList<>();
     private final Map<String, Long> gauges = new ConcurrentHashMap<>();
 
     void increment(String name) {
         counters.computeIfAbsent(name, k -> new LongAdder()).increment();
+    }
+
+    /**
+     * Digest latency: from the request (its NATS stored time, which the digest record carries as its timestamp) to
+     * the confirmed publication of a digest part on NATS, in milliseconds; passed to every listener.
+     */
+    void digestLatency(long millis) {
+        latencyListeners.forEach(listener -> listener.accept(millis));
+    }
+
+    /** Receives every digest latency, e.g. for a histogram of the metrics endpoint. */
+    public void onDigestLatency(LongConsumer listener) {
+        latencyListeners.add(listener);
     }
 
     void gauge(String name, long value) {

@@ -147,6 +147,8 @@ final class Egress implements AutoCloseable {
                 PublishAck ack = jetStream.publish(config.digestSubject(), headers, record.value(), options);
                 if (ack.isDuplicate()) {
                     metrics.increment(BridgeMetrics.EGRESS_DUPLICATES_DROPPED);
+                } else {
+                    metrics.digestLatency(System.currentTimeMillis() - record.timestamp());
                 }
                 metrics.increment(BridgeMetrics.EGRESS_OUT);
             } catch (IOException | JetStreamApiException | RuntimeException e) {
@@ -176,8 +178,10 @@ final class Egress implements AutoCloseable {
             log.warn("flush", "NATS did not answer the flush: {}", e.toString());
             return from;
         }
+        long now = System.currentTimeMillis();
         for (int i = from; i < batch.size(); i++) {
             metrics.increment(BridgeMetrics.EGRESS_OUT);
+            metrics.digestLatency(now - batch.get(i).timestamp());
         }
         return batch.size();
     }
