@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -119,6 +120,22 @@ public final class AlarmDigest implements Callable<Integer> {
         return 0;
     }
 
+    /** Opens the HTTP endpoint for a started role, then runs until stopped; the role is closed if that fails. */
+    private static int serve(AutoCloseable app, HttpOptions http, Consumer<OpsServer> watch, PrintWriter out,
+                             String ready) throws Exception {
+        OpsServer ops;
+        try {
+            ops = http.start(out);
+        } catch (IOException | RuntimeException e) {
+            app.close();
+            throw e;
+        }
+        if (ops != null) {
+            watch.accept(ops);
+        }
+        return runUntilStopped(() -> closeBoth(app, ops), out, ready);
+    }
+
     private static void closeBoth(AutoCloseable app, OpsServer ops) throws Exception {
         try {
             app.close();
@@ -145,17 +162,7 @@ public final class AlarmDigest implements Callable<Integer> {
         public Integer call() throws Exception {
             // Settings first: a bad one is reported before anything listens.
             ProcessorApp app = ProcessorApp.start(settings.resolve());
-            OpsServer ops;
-            try {
-                ops = http.start(spec.commandLine().getOut());
-            } catch (IOException | RuntimeException e) {
-                app.close();
-                throw e;
-            }
-            if (ops != null) {
-                ops.watch(app);
-            }
-            return runUntilStopped(() -> closeBoth(app, ops), spec.commandLine().getOut(), "processor ready: "
+            return serve(app, http, ops -> ops.watch(app), spec.commandLine().getOut(), "processor ready: "
                 + app.config().statusTopic() + " + " + app.config().requestTopic() + " -> "
                 + app.config().digestTopic());
         }
@@ -177,18 +184,8 @@ public final class AlarmDigest implements Callable<Integer> {
         public Integer call() throws Exception {
             // Settings first: a bad one is reported before anything listens.
             BridgeApp app = BridgeApp.start(settings.resolve());
-            OpsServer ops;
-            try {
-                ops = http.start(spec.commandLine().getOut());
-            } catch (IOException | RuntimeException e) {
-                app.close();
-                throw e;
-            }
-            if (ops != null) {
-                ops.watch(app);
-            }
-            return runUntilStopped(() -> closeBoth(app, ops), spec.commandLine().getOut(), "bridge ready: " + String.join(",",
-                app.config().getList("bridge.roles")));
+            return serve(app, http, ops -> ops.watch(app), spec.commandLine().getOut(), "bridge ready: "
+                + String.join(",", app.config().getList("bridge.roles")));
         }
     }
 }
