@@ -1,6 +1,7 @@
 package io.alarmdigest.app;
 
 import io.alarmdigest.bridge.BridgeApp;
+import io.alarmdigest.bridge.NatsConnections;
 import io.alarmdigest.processor.app.ProcessorApp;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -77,7 +78,7 @@ final class Standalone implements Callable<Integer> {
             if (ops != null) {
                 ops.watch(bridge);
             }
-            out.println("bridge ready: NATS " + String.join(",", bridge.config().natsUrls()).replaceAll("//[^@/]*@", "//")
+            out.println("bridge ready: NATS " + NatsConnections.redacted(bridge.config())
                 + ", subjects " + bridge.config().statusSubject() + ", " + bridge.config().requestSubject() + " -> "
                 + bridge.config().digestSubject());
         } catch (Exception e) {

@@ -1,8 +1,8 @@
 package io.alarmdigest.bridge;
 
+import io.alarmdigest.kafka.PassThrough;
 import io.alarmdigest.kafka.TopicSettings;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -150,7 +150,7 @@ public final class BridgeConfig extends AbstractConfig {
 
     private final TopicSettings topics;
     private final boolean kafkaRequired;
-    private final Map<String, Object> kafkaSettings = new HashMap<>();
+    private final Map<String, Object> kafkaSettings;
 
     public BridgeConfig(Map<?, ?> settings) {
         this(settings, true);
@@ -168,12 +168,7 @@ public final class BridgeConfig extends AbstractConfig {
         super(DEFINITION, settings, false);
         this.kafkaRequired = kafkaRequired;
         this.topics = TopicSettings.from(this);
-        for (Map.Entry<?, ?> entry : settings.entrySet()) {
-            String key = String.valueOf(entry.getKey());
-            if (!DEFINITION.names().contains(key)) {
-                kafkaSettings.put(key, entry.getValue());
-            }
-        }
+        this.kafkaSettings = PassThrough.notDefinedIn(DEFINITION, settings);
         validateTogether();
     }
 

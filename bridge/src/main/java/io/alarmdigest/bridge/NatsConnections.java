@@ -76,7 +76,7 @@ public final class NatsConnections {
     }
 
     /** The server URLs as they may be logged: without user and password. */
-    static String redacted(BridgeConfig config) {
+    public static String redacted(BridgeConfig config) {
         return config.natsUrls().stream().map(NatsConnections::redact).collect(Collectors.joining(","));
     }
 

@@ -1,7 +1,7 @@
 package io.alarmdigest.processor.config;
 
+import io.alarmdigest.kafka.PassThrough;
 import io.alarmdigest.kafka.TopicSettings;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -86,13 +86,7 @@ public final class ProcessorConfig extends AbstractConfig {
     public ProcessorConfig(Map<?, ?> settings) {
         super(DEFINITION, settings, false);
         this.topics = TopicSettings.from(this);
-        this.streamsOverrides = new HashMap<>();
-        for (Map.Entry<?, ?> entry : settings.entrySet()) {
-            String key = String.valueOf(entry.getKey());
-            if (!DEFINITION.names().contains(key)) {
-                streamsOverrides.put(key, entry.getValue());
-            }
-        }
+        this.streamsOverrides = PassThrough.notDefinedIn(DEFINITION, settings);
         validateTogether();
     }
 
