@@ -11,11 +11,11 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /** Loopback ports for the server processes the tests start. */
-final class Ports {
+public final class Ports {
     private Ports() {
     }
 
-    static int free() {
+    public static int free() {
         try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         } catch (IOException e) {

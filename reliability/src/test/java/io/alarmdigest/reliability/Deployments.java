@@ -1,0 +1,114 @@
+package io.alarmdigest.reliability;
+
+import io.alarmdigest.testing.Ports;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.ListTransactionsOptions;
+import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
+
+/**
+ * How the runs start the service: {@code standalone} as one process, or split (bridge ingress, bridge egress and
+ * processors as separate processes against a Kafka broker of their own). The settings that differ from the
+ * shipped defaults only shorten waits, so that what a killed process held comes back within a run's time; no
+ * guarantee is changed.
+ */
+final class Deployments {
+    static final String PROCESSOR_GROUP = "alarm-digest-processor";
+
+    private Deployments() {
+    }
+
+    /** Shorter waits than the defaults (see the class comment); each named where it matters in RELIABILITY.md. */
+    static List<String> fasterRecovery() {
+        return sets(Map.of(
+            // What a killed ingress held is redelivered after the AckWait (default 90 s).
+            "ingress.ack.wait.ms", "15000",
+            "delivery.timeout.ms", "8000", "request.timeout.ms", "5000", "max.block.ms", "2000",
+            // A killed consumer's partitions move after the session timeout (default 45 s).
+            "session.timeout.ms", "10000", "heartbeat.interval.ms", "2000"));
+    }
+
+    static ServiceProcess standalone(Path dir, String natsUrl, int kafkaPort, int controllerPort, List<String> extra)
+        throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("standalone", "--data-dir", dir.resolve("data").toString(),
+            "--kafka-port", Integer.toString(kafkaPort), "--controller-port", Integer.toString(controllerPort),
+            "--http-port", "-1", "--set", "nats.urls=" + natsUrl));
+        args.addAll(fasterRecovery());
+        args.addAll(extra);
+        return ServiceProcess.start("standalone", dir, "alarm-digest ready", args);
+    }
+
+    /** A bridge process with {@code roles} (ingress, egress or both). */
+    static ServiceProcess bridge(String name, Path dir, String natsUrl, String bootstrap, String roles)
+        throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("bridge", "--http-port", "-1", "--set", "nats.urls=" + natsUrl,
+            "--set", "bootstrap.servers=" + bootstrap, "--set", "bridge.roles=" + roles));
+        args.addAll(fasterRecovery());
+        return ServiceProcess.start(name, dir, "bridge ready", args);
+    }
+
+    /** A processor process with its own state directory. */
+    static ServiceProcess processor(String name, Path dir, String bootstrap, Path stateDir, List<String> extra)
+        throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("processor", "--http-port", "-1",
+            "--set", "bootstrap.servers=" + bootstrap, "--set", "state.dir=" + stateDir));
+        args.addAll(fasterRecovery());
+        args.addAll(extra);
+        return ServiceProcess.start(name, dir, "processor ready", args);
+    }
+
+    static List<String> sets(Map<String, String> settings) {
+        List<String> args = new ArrayList<>();
+        new TreeMap<>(settings).forEach((key, value) -> {
+            args.add("--set");
+            args.add(key + "=" + value);
+        });
+        return args;
+    }
+
+    static int freePort() throws IOException {
+        return Ports.free();
+    }
+
+    static Admin admin(String bootstrap) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000));
+    }
+
+    /** The transactions the broker has open now: what a kill at this moment leaves for the broker to abort. */
+    static Collection<TransactionListing> openTransactions(String bootstrap) {
+        try (Admin admin = admin(bootstrap)) {
+            return admin.listTransactions(new ListTransactionsOptions()
+                .filterStates(List.of(TransactionState.ONGOING))).all().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("could not list the open transactions: " + e, e);
+        }
+    }
+
+    /** Which member of the processor group owns how many partitions, e.g. {@code {p1=12, p2=12}}. */
+    static Map<String, Integer> processorAssignment(String bootstrap) {
+        try (Admin admin = admin(bootstrap)) {
+            ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(PROCESSOR_GROUP)).all()
+                .get(10, TimeUnit.SECONDS).get(PROCESSOR_GROUP);
+            Map<String, Integer> owned = new TreeMap<>();
+            for (MemberDescription member : group.members()) {
+                owned.merge(member.host() + "/" + member.clientId().replaceAll("-StreamThread.*", ""),
+                    member.assignment().topicPartitions().size(), Integer::sum);
+            }
+            return owned;
+        } catch (Exception e) {
+            throw new AssertionError("could not describe the processor group: " + e, e);
+        }
+    }
+}

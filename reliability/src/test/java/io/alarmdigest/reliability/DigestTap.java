@@ -1,0 +1,90 @@
+package io.alarmdigest.reliability;
+
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.api.MessageInfo;
+import io.nats.client.impl.Headers;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Reads what the service published: every message of the digest stream, one by one by sequence (nothing missed,
+ * whatever restarts), handed to the oracle; and, as a plain subscriber on the digest subject, the copies that a
+ * re-publication after a crash puts on the wire (same {@code Nats-Msg-Id}), which the stream itself refuses.
+ */
+final class DigestTap implements AutoCloseable {
+    private final JetStreamManagement management;
+    private final String stream;
+    private final Oracle oracle;
+    private final Dispatcher dispatcher;
+    private final Map<String, Integer> seenOnSubject = new HashMap<>();
+    private final AtomicLong copies = new AtomicLong();
+    private final Thread reader;
+    private volatile boolean running = true;
+    private long next = 1;
+
+    DigestTap(Connection connection, String stream, String subject, Oracle oracle) throws IOException {
+        this.management = connection.jetStreamManagement();
+        this.stream = stream;
+        this.oracle = oracle;
+        this.dispatcher = connection.createDispatcher(message -> {
+            String id = message.getHeaders() == null ? null : message.getHeaders().getFirst("Nats-Msg-Id");
+            synchronized (seenOnSubject) {
+                if (seenOnSubject.merge(String.valueOf(id), 1, Integer::sum) > 1) {
+                    copies.incrementAndGet();
+                }
+            }
+        });
+        dispatcher.subscribe(subject);
+        this.reader = new Thread(this::readStream, "digest-tap");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    private void readStream() {
+        while (running) {
+            try {
+                MessageInfo message = management.getMessage(stream, next);
+                Headers headers = message.getHeaders() == null ? new Headers() : message.getHeaders();
+                oracle.digestMessage(new Oracle.StreamMessage(message.getSeq(),
+                    String.valueOf(headers.getFirst("Digest-Id")), number(headers.getFirst("Digest-Part")),
+                    number(headers.getFirst("Digest-Parts")), String.valueOf(headers.getFirst("Nats-Msg-Id")),
+                    message.getData(), System.nanoTime()));
+                next++;
+            } catch (JetStreamApiException | IOException | RuntimeException e) {
+                // Not stored yet, or NATS is away: look again shortly.
+                try {
+                    TimeUnit.MILLISECONDS.sleep(20);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** A header's number, or 0 when it is missing or not a number (the oracle then reports the digest). */
+    private static int number(String header) {
+        try {
+            return header == null ? 0 : Integer.parseInt(header);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** Messages seen on the subject whose Nats-Msg-Id had been seen before: re-publications. */
+    long copiesOnSubject() {
+        return copies.get();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        reader.interrupt();
+        reader.join(5_000);
+    }
+}

@@ -1,0 +1,149 @@
+package io.alarmdigest.reliability;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.api.StreamInfo;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One run against a started service, through NATS only: publishes (and tells the oracle what was accepted), reads
+ * the digest stream, and brings the run to a quiet point (the input stream drained, one request per user, every
+ * request answered) before the oracle's verdict.
+ */
+final class Run implements AutoCloseable {
+    static final String INPUT_STREAM = "ALARM_DIGEST_INPUT";
+    static final String DIGEST_STREAM = "ALARM_DIGEST_OUTPUT";
+    static final String DIGEST_SUBJECT = "AlarmDigest";
+
+    private final Connection connection;
+    private final Oracle oracle = new Oracle(INPUT_STREAM);
+    private final Publisher publisher;
+    private final DigestTap tap;
+    private final List<Long> faults = new ArrayList<>();
+    private final List<String> faultNames = new ArrayList<>();
+    private final long started = System.nanoTime();
+
+    Run(String natsUrl, String runId) throws Exception {
+        connection = Nats.connect(Options.builder().server(natsUrl).maxReconnects(-1)
+            .reconnectWait(Duration.ofMillis(250)).connectionName("reliability-" + runId).build());
+        publisher = new Publisher(connection, oracle, runId);
+        tap = new DigestTap(connection, DIGEST_STREAM, DIGEST_SUBJECT, oracle);
+    }
+
+    Oracle oracle() {
+        return oracle;
+    }
+
+    Publisher publisher() {
+        return publisher;
+    }
+
+    /** Publishes the workload at {@code perSecond} for {@code duration} on another thread. */
+    CompletableFuture<Long> loadInBackground(Workload workload, double perSecond, Duration duration) {
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                done.complete(publisher.run(workload, perSecond, duration));
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            }
+        }, "load");
+        thread.setDaemon(true);
+        thread.start();
+        return done;
+    }
+
+    /** Marks the moment of a fault; its recovery time is measured from here. */
+    void fault(String name) {
+        faults.add(System.nanoTime());
+        faultNames.add(name);
+    }
+
+    /**
+     * The quiet point: every message acknowledged by the input stream, the stream drained (it is a work queue: a
+     * message leaves once the bridge has it in Kafka), then one request per user; waits until every request has
+     * its digest.
+     */
+    void quietRound(Collection<String> users, Workload workload, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        publisher.awaitAccepted(timeout);
+        JetStreamManagement management = connection.jetStreamManagement();
+        long left = -1;
+        while (System.nanoTime() < deadline) {
+            try {
+                StreamInfo info = management.getStreamInfo(INPUT_STREAM);
+                left = info.getStreamState().getMsgCount();
+                if (left == 0) {
+                    break;
+                }
+            } catch (Exception e) {
+                left = -1; // NATS away for a moment
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+        if (left != 0) {
+            throw new AssertionError("the input stream did not drain within " + timeout + " (" + left + " left)");
+        }
+        for (String user : users) {
+            publisher.publish(workload.request(user), true);
+        }
+        publisher.awaitAccepted(timeout);
+        awaitAnswers(Duration.ofNanos(Math.max(deadline - System.nanoTime(), 0)));
+    }
+
+    /** Waits until every accepted request has a complete digest in the stream. */
+    void awaitAnswers(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (oracle.answeredCount() < oracle.requestCount() && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(200);
+        }
+        // A moment more, so that a second digest for a request, if any came, is read too.
+        TimeUnit.MILLISECONDS.sleep(1_000);
+    }
+
+    /** What the run found: the oracle's verdict and the figures around it. */
+    Outcome outcome(String scenario) {
+        Oracle.Verdict verdict = oracle.verify();
+        List<Long> recoveries = new ArrayList<>();
+        for (long fault : faults) {
+            long answered = oracle.firstAnswerAfter(fault);
+            recoveries.add(answered < 0 ? -1 : (answered - fault) / 1_000_000);
+        }
+        return new Outcome(scenario, List.copyOf(faultNames), verdict, publisher.accepted(), publisher.retried(),
+            tap.copiesOnSubject(), recoveries, oracle.latenciesMillis(),
+            Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    @Override
+    public void close() throws Exception {
+        tap.close();
+        publisher.close();
+        connection.close();
+    }
+
+    /** One scenario's figures, as the report shows them. */
+    record Outcome(String scenario, List<String> faults, Oracle.Verdict verdict, long accepted, long publishRetries,
+                   long copiesOnSubject, List<Long> recoveryMillis, long[] latenciesMillis, Duration took) {
+        long percentile(double p) {
+            if (latenciesMillis.length == 0) {
+                return -1;
+            }
+            return latenciesMillis[(int) Math.min(latenciesMillis.length - 1, Math.ceil(p * latenciesMillis.length) - 1)];
+        }
+
+        String describe() {
+            return scenario + ": " + verdict.summary() + "; faults " + faults + ", recovered after " + recoveryMillis
+                + " ms; " + copiesOnSubject + " re-publications seen on the subject; " + publishRetries
+                + " publish retries; digest latency p50/p99/max " + percentile(0.5) + "/" + percentile(0.99) + "/"
+                + percentile(1.0) + " ms; took " + took.toSeconds() + " s"
+                + (verdict.ok() ? "" : "\n  " + String.join("\n  ", verdict.failures()));
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package io.alarmdigest.reliability;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.UUID;
+
+/**
+ * A seeded stream of what the alarm service and the digest scheduler publish: status changes of U users × A alarms
+ * with a share out of order (an older {@code ChangedAt} than the alarm's latest), a share sent twice (as a
+ * redelivery would), a share tied on {@code ChangedAt} with another status, and digest requests interleaved. Times
+ * come with every offset and precision the contract allows; names and statuses sometimes in another case.
+ */
+final class Workload {
+    /**
+     * One message to publish: a status change ({@code event} set), a digest request ({@code user} set), or bad input
+     * (neither), which the oracle does not expect to change anything.
+     */
+    record Message(String subject, byte[] payload, String user, Oracle.Event event) {
+        boolean isRequest() {
+            return event == null && user != null;
+        }
+
+        boolean isBad() {
+            return event == null && user == null;
+        }
+
+        static Message bad(String subject, byte[] payload) {
+            return new Message(subject, payload, null, null);
+        }
+    }
+
+    static final String STATUS_SUBJECT = "AlarmStatusChanged";
+    static final String REQUEST_SUBJECT = "SendAlarmDigest";
+    private static final String[] STATUSES = {"CLEARED", "WARNING", "CRITICAL"};
+    private static final String[] OFFSETS = {"Z", "+02:00", "-05:30", "+00:00", "+14:00"};
+    private static final int HISTORY = 2_000;
+
+    private final Random random;
+    private final List<String> users = new ArrayList<>();
+    private final String[][] alarms;
+    private final Instant[][] latest;
+    private final List<Message> history = new ArrayList<>();
+    private final double requestShare;
+
+    Workload(long seed, int userCount, int alarmsPerUser, double requestShare) {
+        this.random = new Random(seed);
+        this.requestShare = requestShare;
+        this.alarms = new String[userCount][alarmsPerUser];
+        this.latest = new Instant[userCount][alarmsPerUser];
+        Instant start = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        for (int u = 0; u < userCount; u++) {
+            users.add(uuid());
+            for (int a = 0; a < alarmsPerUser; a++) {
+                // Some IDs outside ASCII, so that the tie-break by UTF-8 bytes is exercised.
+                alarms[u][a] = random.nextInt(10) == 0 ? "alarm-ä€-" + a + "-" + uuid().substring(0, 8) : uuid();
+                latest[u][a] = start.minusSeconds(random.nextInt(600));
+            }
+        }
+    }
+
+    List<String> users() {
+        return users;
+    }
+
+    /** The next message: mostly status changes, {@code requestShare} digest requests. */
+    Message next() {
+        double roll = random.nextDouble();
+        if (roll < requestShare) {
+            return request(users.get(random.nextInt(users.size())));
+        }
+        if (roll < requestShare + 0.05 && !history.isEmpty()) {
+            return history.get(random.nextInt(history.size())); // sent again, as a redelivery
+        }
+        int u = random.nextInt(users.size());
+        int a = random.nextInt(alarms[u].length);
+        Instant previous = latest[u][a];
+        Instant at;
+        double order = random.nextDouble();
+        if (order < 0.10) {
+            at = previous.minusMillis(1 + random.nextInt(5_000)); // out of order: older than the latest
+        } else if (order < 0.13) {
+            at = previous; // tied: severity decides
+        } else {
+            at = previous.plusMillis(1 + random.nextInt(3_000)).plusNanos(random.nextInt(1_000_000));
+        }
+        at = withPrecision(at);
+        if (at.isAfter(latest[u][a])) {
+            latest[u][a] = at;
+        }
+        Message event = event(users.get(u), alarms[u][a], STATUSES[random.nextInt(3)], at);
+        if (history.size() < HISTORY) {
+            history.add(event);
+        } else {
+            history.set(random.nextInt(HISTORY), event);
+        }
+        return event;
+    }
+
+    Message request(String user) {
+        String name = random.nextInt(20) == 0 ? "userId" : "UserID";
+        return new Message(REQUEST_SUBJECT, ("{\"" + name + "\":\"" + user + "\"}").getBytes(StandardCharsets.UTF_8),
+            user, null);
+    }
+
+    /** A status change as a producer would write it (field names and status in any case, any offset). */
+    Message event(String user, String alarm, String status, Instant at) {
+        boolean oddCase = random.nextInt(20) == 0;
+        String statusText = oddCase ? status.toLowerCase(Locale.ROOT) : status;
+        String extra = random.nextInt(30) == 0 ? ",\"Source\":{\"agent\":\"a-7\",\"tags\":[1,2]}" : "";
+        String json = "{\"" + (oddCase ? "alarmId" : "AlarmID") + "\":\"" + alarm + "\",\""
+            + (oddCase ? "userid" : "UserID") + "\":\"" + user + "\",\"Status\":\"" + statusText
+            + "\",\"ChangedAt\":\"" + rfc3339(at) + "\"" + extra + "}";
+        return new Message(STATUS_SUBJECT, json.getBytes(StandardCharsets.UTF_8), user,
+            new Oracle.Event(user, alarm, status, at));
+    }
+
+    /** Seconds, milliseconds or nanoseconds, as different producers send them. */
+    private Instant withPrecision(Instant at) {
+        int roll = random.nextInt(10);
+        return roll < 2 ? at.truncatedTo(ChronoUnit.SECONDS) : roll < 5 ? at.truncatedTo(ChronoUnit.MILLIS) : at;
+    }
+
+    /** The instant written with a random offset, and lower-case separators now and then (RFC 3339 §5.6). */
+    private String rfc3339(Instant at) {
+        String offset = OFFSETS[random.nextInt(OFFSETS.length)];
+        ZoneOffset zone = offset.equals("Z") ? ZoneOffset.UTC : ZoneOffset.of(offset);
+        String local = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss", Locale.ROOT).format(at.atOffset(zone));
+        String fraction = at.getNano() == 0 ? "" : "." + String.format(Locale.ROOT, "%09d", at.getNano());
+        if (!fraction.isEmpty() && random.nextBoolean()) {
+            fraction = fraction.replaceAll("0+$", "");
+        }
+        String text = local + fraction + offset;
+        return random.nextInt(50) == 0 ? text.toLowerCase(Locale.ROOT) : text;
+    }
+
+    private String uuid() {
+        return new UUID(random.nextLong(), random.nextLong()).toString();
+    }
+}
