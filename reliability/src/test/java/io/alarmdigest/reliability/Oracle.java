@@ -143,6 +143,26 @@ final class Oracle {
         return first;
     }
 
+    /**
+     * The longest wait (request accepted → digest complete in the stream, in milliseconds) of the requests accepted
+     * between {@code fromNanos} and {@code toNanos}: how long users waited because of a fault; -1 when none.
+     */
+    synchronized long longestWait(long fromNanos, long toNanos) {
+        Map<String, Long> done = new HashMap<>();
+        for (StreamMessage message : stream) {
+            done.merge(message.digestId(), message.receivedNanos(), Math::max);
+        }
+        long longest = -1;
+        for (Map.Entry<String, Long> digest : done.entrySet()) {
+            Long seq = sequenceOf(digest.getKey());
+            Long accepted = seq == null ? null : requestAcceptedNanos.get(seq);
+            if (accepted != null && accepted >= fromNanos && accepted < toNanos) {
+                longest = Math.max(longest, (digest.getValue() - accepted) / 1_000_000);
+            }
+        }
+        return longest;
+    }
+
     /** Digest latencies (request accepted → last part read from the stream), in milliseconds, sorted. */
     synchronized long[] latenciesMillis() {
         Map<String, Long> done = new HashMap<>();
@@ -157,16 +177,18 @@ final class Oracle {
 
     /** What {@link #verify} found. */
     record Verdict(List<String> failures, int requests, int digests, int secondDigests, int duplicatesInStream,
-                   int listedAlarms, int quietDigests, int alarmsPendingAtQuietPoint, int events) {
+                   int listedAlarms, int quietDigests, int alarmsPendingAtQuietPoint, int events, int unanswered,
+                   int lostAtQuietPoint, int unjustified) {
         boolean ok() {
             return failures.isEmpty();
         }
 
         String summary() {
-            return String.format("%,d events, %,d requests, %,d digests (%,d alarms listed), %,d second digests, "
-                    + "%,d duplicates in the stream, quiet point: %,d digests holding %,d pending alarms, %d failures",
-                events, requests, digests, listedAlarms, secondDigests, duplicatesInStream, quietDigests,
-                alarmsPendingAtQuietPoint, failures.size());
+            return String.format("%,d events, %,d requests, %,d digests (%,d alarms listed), %,d unanswered, "
+                    + "%,d second digests, %,d duplicates in the stream, %,d unjustified listings, quiet point: %,d "
+                    + "digests holding %,d pending alarms, %,d lost, %d failures", events, requests, digests,
+                listedAlarms, unanswered, secondDigests, duplicatesInStream, unjustified, quietDigests,
+                alarmsPendingAtQuietPoint, lostAtQuietPoint, failures.size());
         }
     }
 
@@ -198,8 +220,10 @@ final class Oracle {
                 fail(failures, "request " + seq + " was answered twice");
             }
         }
+        int unanswered = 0;
         for (Long seq : requests.keySet()) {
             if (!answered.containsKey(seq)) {
+                unanswered++;
                 fail(failures, "request " + seq + " of user " + requests.get(seq) + " got no digest");
             }
         }
@@ -209,6 +233,8 @@ final class Oracle {
         int listedAlarms = 0;
         int quietDigests = 0;
         int pendingAtQuietPoint = 0;
+        int lost = 0;
+        int unjustified = 0;
         for (Map.Entry<String, List<StreamMessage>> digest : digests) {
             Long seq = sequenceOf(digest.getKey());
             String user = seq == null ? null : requests.get(seq);
@@ -226,20 +252,23 @@ final class Oracle {
                 List<Listed> expected = pending(acceptedBefore(alarms, quietMarks.get(seq)), before);
                 quietDigests++;
                 pendingAtQuietPoint += expected.size();
+                Set<Listed> missing = new HashSet<>(expected);
+                listed.forEach(missing::remove);
+                lost += missing.size();
                 if (!expected.equals(listed)) {
                     fail(failures, "quiet-point digest " + digest.getKey() + " of user " + user
                         + " should hold exactly " + expected + " but holds " + listed);
                 }
             }
             for (Listed alarm : listed) {
-                justify(user, alarm, alarms.getOrDefault(alarm.alarm(), List.of()), before.get(alarm.alarm()),
-                    digest.getKey(), failures);
+                unjustified += justify(user, alarm, alarms.getOrDefault(alarm.alarm(), List.of()),
+                    before.get(alarm.alarm()), digest.getKey(), failures) ? 0 : 1;
                 before.put(alarm.alarm(), alarm);
             }
         }
         int eventCount = events.values().stream().flatMap(m -> m.values().stream()).mapToInt(List::size).sum();
         return new Verdict(failures, requests.size(), digests.size(), secondDigests, duplicatesInStream,
-            listedAlarms, quietDigests, pendingAtQuietPoint, eventCount);
+            listedAlarms, quietDigests, pendingAtQuietPoint, eventCount, unanswered, lost, unjustified);
     }
 
     /** The events of one user that were accepted before a quiet request: {@code counts} per alarm. */
@@ -275,14 +304,15 @@ final class Oracle {
             && !e.status().equals(last.status()));
     }
 
-    private static void justify(String user, Listed listed, List<Event> sent, Listed before, String digestId,
-                                List<String> failures) {
+    /** Whether a listing is justified by the events sent; a failure when not. */
+    private static boolean justify(String user, Listed listed, List<Event> sent, Listed before, String digestId,
+                                   List<String> failures) {
         Instant at = Instant.parse(listed.latestChangedAt());
         boolean sentSo = sent.stream().anyMatch(e -> e.status().equals(listed.status()) && e.at().equals(at));
         if (!sentSo) {
             fail(failures, "digest " + digestId + " lists " + listed + " for user " + user
                 + ", but no such event was sent");
-            return;
+            return false;
         }
         if (before != null) {
             Instant beforeAt = Instant.parse(before.latestChangedAt());
@@ -293,8 +323,10 @@ final class Oracle {
             if (!newer || !changed) {
                 fail(failures, "digest " + digestId + " repeats " + listed + " for user " + user
                     + " without a change since it delivered " + before);
+                return false;
             }
         }
+        return true;
     }
 
     /** Reads the parts of one digest; null (and a failure) when they are not a well-formed digest. */

@@ -35,6 +35,7 @@ final class Publisher implements AutoCloseable {
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong republished = new AtomicLong();
+    private volatile boolean loadStopped;
 
     Publisher(Connection connection, Oracle oracle, String runId) throws IOException {
         this.jetStream = connection.jetStream();
@@ -79,7 +80,8 @@ final class Publisher implements AutoCloseable {
     }
 
     /**
-     * Publishes the workload's messages at {@code perSecond} for {@code duration}; returns the number published.
+     * Publishes the workload's messages at {@code perSecond} for {@code duration} (or until {@link #stopLoad});
+     * returns the number published.
      * The pace is held against the clock, so a stall (NATS away) is followed by a catch-up burst, as real
      * producers that buffer would do.
      */
@@ -87,7 +89,7 @@ final class Publisher implements AutoCloseable {
         long start = System.nanoTime();
         long end = start + duration.toNanos();
         long count = 0;
-        while (System.nanoTime() < end) {
+        while (System.nanoTime() < end && !loadStopped) {
             long due = (long) ((System.nanoTime() - start) / 1e9 * perSecond);
             if (count >= due) {
                 TimeUnit.MILLISECONDS.sleep(1);
@@ -97,6 +99,11 @@ final class Publisher implements AutoCloseable {
             count++;
         }
         return count;
+    }
+
+    /** Ends a running {@link #run} early. */
+    void stopLoad() {
+        loadStopped = true;
     }
 
     /** Waits until every message published so far is acknowledged. */

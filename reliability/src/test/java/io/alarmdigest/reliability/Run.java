@@ -111,13 +111,18 @@ final class Run implements AutoCloseable {
     /** What the run found: the oracle's verdict and the figures around it. */
     Outcome outcome(String scenario) {
         Oracle.Verdict verdict = oracle.verify();
-        List<Long> recoveries = new ArrayList<>();
-        for (long fault : faults) {
+        List<Long> firstAnswers = new ArrayList<>();
+        List<Long> longestWaits = new ArrayList<>();
+        for (int i = 0; i < faults.size(); i++) {
+            long fault = faults.get(i);
             long answered = oracle.firstAnswerAfter(fault);
-            recoveries.add(answered < 0 ? -1 : (answered - fault) / 1_000_000);
+            firstAnswers.add(answered < 0 ? -1 : (answered - fault) / 1_000_000);
+            // Requests in flight at the fault and those that came before the next one.
+            long until = i + 1 < faults.size() ? faults.get(i + 1) : Long.MAX_VALUE;
+            longestWaits.add(oracle.longestWait(fault - TimeUnit.SECONDS.toNanos(5), until));
         }
         return new Outcome(scenario, List.copyOf(faultNames), verdict, publisher.accepted(), publisher.retried(),
-            tap.copiesOnSubject(), recoveries, oracle.latenciesMillis(),
+            tap.copiesOnSubject(), firstAnswers, longestWaits, oracle.latenciesMillis(),
             Duration.ofNanos(System.nanoTime() - started));
     }
 
@@ -128,9 +133,14 @@ final class Run implements AutoCloseable {
         connection.close();
     }
 
-    /** One scenario's figures, as the report shows them. */
+    /**
+     * One scenario's figures, as the report shows them. {@code firstAnswerMillis}: per fault, until the first
+     * digest for a request accepted after it; {@code longestWaitMillis}: per fault, the longest a request accepted
+     * from 5 s before it until the next fault waited for its digest (every partition back at work).
+     */
     record Outcome(String scenario, List<String> faults, Oracle.Verdict verdict, long accepted, long publishRetries,
-                   long copiesOnSubject, List<Long> recoveryMillis, long[] latenciesMillis, Duration took) {
+                   long copiesOnSubject, List<Long> firstAnswerMillis, List<Long> longestWaitMillis,
+                   long[] latenciesMillis, Duration took) {
         long percentile(double p) {
             if (latenciesMillis.length == 0) {
                 return -1;
@@ -139,8 +149,8 @@ final class Run implements AutoCloseable {
         }
 
         String describe() {
-            return scenario + ": " + verdict.summary() + "; faults " + faults + ", recovered after " + recoveryMillis
-                + " ms; " + copiesOnSubject + " re-publications seen on the subject; " + publishRetries
+            return scenario + ": " + verdict.summary() + "; faults " + faults + ", first answer after "
+                + firstAnswerMillis + " ms, longest wait " + longestWaitMillis + " ms; " + copiesOnSubject + " re-publications seen on the subject; " + publishRetries
                 + " publish retries; digest latency p50/p99/max " + percentile(0.5) + "/" + percentile(0.99) + "/"
                 + percentile(1.0) + " ms; took " + took.toSeconds() + " s"
                 + (verdict.ok() ? "" : "\n  " + String.join("\n  ", verdict.failures()));

@@ -1,0 +1,315 @@
+package io.alarmdigest.reliability;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.alarmdigest.testing.KafkaProcess;
+import io.alarmdigest.testing.NatsServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The fault runs (RELIABILITY.md): each scenario drives the assembled service — real child processes — with a
+ * steady load through NATS, injects its faults at random (seeded) moments, brings the run to a quiet point and asks
+ * the {@link Oracle}: no alarm lost, no second digest for a request, no duplicate in the digest stream, every
+ * listing justified. Figures go to {@code target/reliability-report.md}.
+ *
+ * <p>Run with {@code mvn -Preliability verify -pl reliability -am -Dtest=FaultRunTest
+ * -Dsurefire.failIfNoSpecifiedTests=false}; {@code -Dreliability.rate} (events/s, default 2000) and
+ * {@code -Dreliability.seconds} (load per scenario, default 75) change the load.
+ */
+@Tag("long")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FaultRunTest {
+    private static final double RATE = Double.parseDouble(System.getProperty("reliability.rate", "2000"));
+    private static final int SECONDS = Integer.getInteger("reliability.seconds", 75);
+    private static final int USERS = 1_000;
+    private static final int ALARMS_PER_USER = 20;
+    private static final double REQUEST_SHARE = 0.02;
+    private static final Duration QUIET_TIMEOUT = Duration.ofMinutes(5);
+
+    private final List<Scenario> scenarios = new ArrayList<>();
+    private final Random random = new Random(Long.getLong("reliability.seed", 20261128L));
+
+    /** One scenario's outcome and what the run noted on the way (kills, open transactions, assignments). */
+    private record Scenario(Run.Outcome outcome, List<String> notes) {
+    }
+
+    @Test
+    @Order(1)
+    void standaloneKilledSixTimesAtRandomMoments() throws Exception {
+        Path dir = Files.createTempDirectory("fault-standalone");
+        int kafkaPort = Deployments.freePort();
+        String bootstrap = "127.0.0.1:" + kafkaPort;
+        List<String> notes = new ArrayList<>();
+        try (NatsServer nats = NatsServer.start();
+             ServiceProcess service = Deployments.standalone(dir, nats.url(), kafkaPort, Deployments.freePort(),
+                 List.of());
+             Run run = new Run(nats.url(), "standalone")) {
+            Workload workload = new Workload(random.nextLong(), USERS, ALARMS_PER_USER, REQUEST_SHARE);
+            // The load runs until the last restart is done, so that every kill lands under load.
+            CompletableFuture<Long> load = run.loadInBackground(workload, RATE, Duration.ofHours(1));
+            for (int kill = 1; kill <= 6; kill++) {
+                TimeUnit.MILLISECONDS.sleep(4_000 + random.nextInt(12_000));
+                Collection<TransactionListing> open = awaitOpenTransactions(bootstrap);
+                run.fault("kill -9 standalone #" + kill);
+                service.kill();
+                notes.add("kill #" + kill + " at " + LocalDateTime.now().truncatedTo(ChronoUnit.SECONDS) + ": "
+                    + describe(open));
+                long restart = System.nanoTime();
+                service.start();
+                notes.add("restart #" + kill + " ready after " + millisSince(restart) + " ms");
+            }
+            TimeUnit.SECONDS.sleep(10);
+            run.publisher().stopLoad();
+            finish(run, workload, load, "standalone, kill -9 ×6", notes);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void ingressKilled() throws Exception {
+        splitScenario("split, kill -9 of the ingress ×2", 1, List.of(), (split, run, notes) -> {
+            for (int kill = 1; kill <= 2; kill++) {
+                pause(SECONDS / 3);
+                run.fault("kill -9 ingress #" + kill);
+                split.ingress.kill();
+                split.ingress.start();
+            }
+        });
+    }
+
+    @Test
+    @Order(3)
+    void egressKilled() throws Exception {
+        splitScenario("split, kill -9 of the egress ×2", 1, List.of(), (split, run, notes) -> {
+            for (int kill = 1; kill <= 2; kill++) {
+                pause(SECONDS / 3);
+                run.fault("kill -9 egress #" + kill);
+                split.egress.kill();
+                split.egress.start();
+            }
+        });
+    }
+
+    @Test
+    @Order(4)
+    void processorKilled() throws Exception {
+        splitScenario("split, kill -9 of the processor ×2", 1, List.of(), (split, run, notes) -> {
+            for (int kill = 1; kill <= 2; kill++) {
+                pause(SECONDS / 3);
+                Collection<TransactionListing> open = awaitOpenTransactions(split.kafka.bootstrapServers());
+                run.fault("kill -9 processor #" + kill);
+                split.processors.get(0).kill();
+                notes.add("processor kill #" + kill + ": " + describe(open));
+                split.processors.get(0).start();
+            }
+        });
+    }
+
+    @Test
+    @Order(5)
+    void natsRestarted() throws Exception {
+        splitScenario("split, NATS server restart", 1, List.of(), (split, run, notes) -> {
+            pause(SECONDS / 2);
+            run.fault("NATS restart");
+            long down = System.nanoTime();
+            split.nats.restart();
+            notes.add("nats-server stopped (SIGTERM) and listening again after " + millisSince(down) + " ms");
+        });
+    }
+
+    @Test
+    @Order(6)
+    void kafkaRestarted() throws Exception {
+        splitScenario("split, Kafka broker restart", 1, List.of(), (split, run, notes) -> {
+            pause(SECONDS / 2);
+            run.fault("Kafka restart");
+            long down = System.nanoTime();
+            split.kafka.stop();
+            TimeUnit.SECONDS.sleep(5);
+            split.kafka.startBroker();
+            notes.add("broker stopped (SIGTERM), down 5 s, listening again after " + millisSince(down) + " ms");
+        });
+    }
+
+    @Test
+    @Order(7)
+    void processorFailsOverToItsStandbyAndComesBack() throws Exception {
+        splitScenario("split, 2 processors (6 partitions, 1 standby): one killed, back later", 2,
+            // A returning instance gets its active tasks back once a probing rebalance finds it caught up (Kafka
+            // Streams' high-availability assignor); the probe comes every 10 minutes by default, every minute here.
+            Deployments.sets(Map.of("num.standby.replicas", "1", "probing.rebalance.interval.ms", "60000")),
+            (split, run, notes) -> {
+                String bootstrap = split.kafka.bootstrapServers();
+                Map<String, Integer> before = awaitAssignment(bootstrap, a -> a.size() == 2);
+                int partitions = before.values().stream().mapToInt(Integer::intValue).sum();
+                notes.add("active input partitions per instance before: " + before);
+                pause(SECONDS / 3);
+                run.fault("kill -9 processor 1 of 2");
+                long killed = System.nanoTime();
+                split.processors.get(0).kill();
+                Map<String, Integer> takenOver = awaitAssignment(bootstrap,
+                    a -> a.size() == 1 && a.values().iterator().next() == partitions);
+                notes.add("survivor took all partitions after " + millisSince(killed) + " ms: " + takenOver);
+                pause(SECONDS / 3);
+                long back = System.nanoTime();
+                split.processors.get(0).start();
+                Map<String, Integer> rebalanced = awaitAssignment(bootstrap,
+                    a -> a.size() == 2 && a.values().stream().allMatch(n -> n > 0));
+                notes.add("killed processor back; active tasks spread again " + millisSince(back) + " ms after its "
+                    + "start (standby and warm-up first, then a probing rebalance): " + rebalanced);
+            });
+    }
+
+    @Test
+    @Order(8)
+    void processorRebuildsALostStateDirectoryFromTheChangelog() throws Exception {
+        splitScenario("split, processor killed and its state directory deleted", 1, List.of(), (split, run, notes) -> {
+            pause(SECONDS / 2);
+            run.fault("kill -9 processor, state directory deleted");
+            split.processors.get(0).kill();
+            long bytes = deleteRecursively(split.stateDirs.get(0));
+            notes.add("deleted " + bytes / 1024 + " KiB of processor state; restarted on an empty directory");
+            long restart = System.nanoTime();
+            split.processors.get(0).start();
+            notes.add("processor ready after " + millisSince(restart) + " ms (restoring from the changelog)");
+        });
+    }
+
+    /** What a split scenario does to the running deployment while the load runs. */
+    private interface Faults {
+        void inject(Split split, Run run, List<String> notes) throws Exception;
+    }
+
+    private void splitScenario(String name, int processors, List<String> processorSettings, Faults faults)
+        throws Exception {
+        List<String> notes = new ArrayList<>();
+        try (Split split = Split.start(Files.createTempDirectory("fault-split"), processors, processorSettings);
+             Run run = new Run(split.nats.url(), "split")) {
+            Workload workload = new Workload(random.nextLong(), USERS, ALARMS_PER_USER, REQUEST_SHARE);
+            CompletableFuture<Long> load = run.loadInBackground(workload, RATE, Duration.ofSeconds(SECONDS));
+            faults.inject(split, run, notes);
+            finish(run, workload, load, name, notes);
+        }
+    }
+
+    private void finish(Run run, Workload workload, CompletableFuture<Long> load, String name, List<String> notes)
+        throws Exception {
+        long published = load.get(SECONDS * 2L, TimeUnit.SECONDS);
+        long quiet = System.nanoTime();
+        run.quietRound(workload.users(), workload, QUIET_TIMEOUT);
+        notes.add(String.format("%,d messages published at %,.0f/s; quiet point reached and answered %,d ms after "
+            + "the load ended", published, RATE, millisSince(quiet)));
+        Run.Outcome outcome = run.outcome(name);
+        scenarios.add(new Scenario(outcome, notes));
+        System.out.println(outcome.describe() + "\n  " + String.join("\n  ", notes));
+        assertTrue(outcome.verdict().ok(), outcome.describe());
+        assertTrue(outcome.firstAnswerMillis().stream().allMatch(ms -> ms >= 0), "answered after every fault");
+    }
+
+    /** Waits (up to 3 s) until the broker has a transaction open, so that the kill lands inside one. */
+    private static Collection<TransactionListing> awaitOpenTransactions(String bootstrap) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        Collection<TransactionListing> open = Deployments.openTransactions(bootstrap);
+        while (open.isEmpty() && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(20);
+            open = Deployments.openTransactions(bootstrap);
+        }
+        return open;
+    }
+
+    private static Map<String, Integer> awaitAssignment(String bootstrap, Predicate<Map<String, Integer>> done)
+        throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+        Map<String, Integer> assignment = Deployments.processorAssignment(bootstrap);
+        while (!done.test(assignment) && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(200);
+            assignment = Deployments.processorAssignment(bootstrap);
+        }
+        assertTrue(done.test(assignment), "the processor group did not settle: " + assignment);
+        return assignment;
+    }
+
+    private static String describe(Collection<TransactionListing> open) {
+        return open.size() + " transaction(s) open at the broker: " + open.stream()
+            .map(t -> t.transactionalId() + " " + t.state()).toList();
+    }
+
+    private void pause(int seconds) throws InterruptedException {
+        // A random moment within the next stretch of the load.
+        TimeUnit.MILLISECONDS.sleep(seconds * 500L + random.nextInt(Math.max(1, seconds * 500)));
+    }
+
+    private static long millisSince(long nanos) {
+        return (System.nanoTime() - nanos) / 1_000_000;
+    }
+
+    private static long deleteRecursively(Path dir) throws IOException {
+        long[] bytes = {0};
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
+                try {
+                    bytes[0] += Files.isRegularFile(path) ? Files.size(path) : 0;
+                    Files.delete(path);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+        return bytes[0];
+    }
+
+    @AfterAll
+    void writeReport() throws IOException {
+        StringBuilder report = new StringBuilder("# Fault runs — " + LocalDateTime.now().truncatedTo(ChronoUnit.MINUTES)
+            + "\n\n").append(String.format("Load per scenario: %,.0f events/s (%d%% digest requests) over %,d users × "
+                + "%d alarms, %d s (the standalone run: until 10 s after its last restart).%n%n", RATE,
+            Math.round(REQUEST_SHARE * 100), USERS, ALARMS_PER_USER, SECONDS));
+        report.append("| scenario | events accepted | requests | lost alarms | unanswered | second digests | "
+            + "duplicates in stream | unjustified listings | re-publications seen | first answer after each fault "
+            + "(ms) | longest wait per fault (ms) | digest latency p50 / p99 / max (ms) | verdict |\n"
+            + "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (Scenario scenario : scenarios) {
+            Run.Outcome o = scenario.outcome();
+            Oracle.Verdict v = o.verdict();
+            report.append(String.format("| %s | %,d | %,d | %d | %d | %d | %d | %d | %d | %s | %s | %d / %d / %d | %s |%n",
+                o.scenario(), v.events(), v.requests(), v.lostAtQuietPoint(), v.unanswered(), v.secondDigests(),
+                v.duplicatesInStream(), v.unjustified(), o.copiesOnSubject(), o.firstAnswerMillis(),
+                o.longestWaitMillis(), o.percentile(0.5),
+                o.percentile(0.99), o.percentile(1.0), v.ok() ? "pass" : "**FAIL**"));
+        }
+        for (Scenario scenario : scenarios) {
+            report.append("\n### ").append(scenario.outcome().scenario()).append("\n\n- ")
+                .append(scenario.outcome().describe().replace("\n", "\n  ")).append("\n- ")
+                .append(String.join("\n- ", scenario.notes())).append('\n');
+        }
+        Path file = Path.of("target", "reliability-report.md");
+        Files.writeString(file, report, StandardCharsets.UTF_8);
+        System.out.println("report: " + file.toAbsolutePath());
+    }
+}
