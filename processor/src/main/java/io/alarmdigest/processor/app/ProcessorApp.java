@@ -50,9 +50,10 @@ public final class ProcessorApp implements AutoCloseable {
         warnOnWeakenedGuarantees(props);
         try (Admin admin = Admin.create(adminProperties(props))) {
             TopicProvisioner.ensureTopics(admin, config.topics());
-            int largestRecord = config.digestMaxBytes() + ProcessorConfig.RECORD_OVERHEAD_BYTES;
+            int largestDigest = config.digestMaxBytes() + ProcessorConfig.RECORD_OVERHEAD_BYTES;
+            int largestDeadLetter = config.deadLetterMaxBytes() + ProcessorConfig.RECORD_OVERHEAD_BYTES;
             TopicProvisioner.retrying(() -> TopicProvisioner.requireMessageSize(admin,
-                Map.of(config.digestTopic(), largestRecord, config.deadLetterTopic(), largestRecord)));
+                Map.of(config.digestTopic(), largestDigest, config.deadLetterTopic(), largestDeadLetter)));
         } catch (ExecutionException e) {
             throw new IllegalStateException("Could not create or check the topics: " + e.getCause(),
                 e.getCause());

@@ -82,11 +82,14 @@ public final class ProcessorConfig extends AbstractConfig {
 
     private final TopicSettings topics;
     private final Map<String, Object> streamsOverrides;
+    private final int maxRequestSize;
 
     public ProcessorConfig(Map<?, ?> settings) {
         super(DEFINITION, settings, false);
         this.topics = TopicSettings.from(this);
         this.streamsOverrides = PassThrough.notDefinedIn(DEFINITION, settings);
+        Object configured = streamsConfig().getProducerConfigs("config-check").get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        this.maxRequestSize = configured == null ? DEFAULT_MAX_REQUEST_SIZE : Integer.parseInt(configured.toString());
         validateTogether();
     }
 
@@ -96,10 +99,7 @@ public final class ProcessorConfig extends AbstractConfig {
                 "must be smaller than " + ROCKSDB_BLOCK_CACHE_BYTES + " (" + rocksDbBlockCacheBytes()
                     + "), which it is charged to");
         }
-        StreamsConfig streams = streamsConfig();
         String producerMaxRequest = StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
-        Object configured = streams.getProducerConfigs("config-check").get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
-        int maxRequestSize = configured == null ? DEFAULT_MAX_REQUEST_SIZE : Integer.parseInt(configured.toString());
         if (digestMaxBytes() + RECORD_OVERHEAD_BYTES > maxRequestSize) {
             throw new ConfigException(DIGEST_MAX_BYTES, digestMaxBytes(), "must leave " + RECORD_OVERHEAD_BYTES
                 + " bytes under the producer's max.request.size (" + maxRequestSize + "); raise "
@@ -160,6 +160,14 @@ public final class ProcessorConfig extends AbstractConfig {
 
     public int digestMaxBytes() {
         return getInt(DIGEST_MAX_BYTES);
+    }
+
+    /**
+     * The largest dead letter written whole: what fits in one producer request with room for its key and headers
+     * (never less than {@link #digestMaxBytes()}); a larger bad record is cut to this size.
+     */
+    public int deadLetterMaxBytes() {
+        return maxRequestSize - RECORD_OVERHEAD_BYTES;
     }
 
     public long purgeIntervalMs() {

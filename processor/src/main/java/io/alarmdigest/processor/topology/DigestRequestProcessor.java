@@ -45,6 +45,7 @@ final class DigestRequestProcessor implements Processor<String, byte[], String, 
     private final long dedupeWindowMs;
     private final boolean emptyDigests;
     private final int maxBytes;
+    private final int deadLetterMaxBytes;
 
     private ProcessorContext<String, byte[]> context;
     private KeyValueStore<Bytes, byte[]> alarms;
@@ -59,6 +60,7 @@ final class DigestRequestProcessor implements Processor<String, byte[], String, 
         this.dedupeWindowMs = config.requestDedupeWindowMs();
         this.emptyDigests = config.emptyDigests();
         this.maxBytes = config.digestMaxBytes();
+        this.deadLetterMaxBytes = config.deadLetterMaxBytes();
     }
 
     @Override
@@ -67,7 +69,7 @@ final class DigestRequestProcessor implements Processor<String, byte[], String, 
         this.alarms = context.getStateStore(DigestTopology.ALARM_STORE);
         this.answered = context.getStateStore(DigestTopology.DEDUPE_STORE);
         this.metrics = new ProcessorMetrics(context);
-        this.deadLetters = new DeadLetters(context, metrics, maxBytes);
+        this.deadLetters = new DeadLetters(context, metrics, deadLetterMaxBytes);
         this.digests = metrics.counter("digests");
         this.digestParts = metrics.counter("digest-parts");
         this.duplicateRequests = metrics.counter("duplicate-requests");

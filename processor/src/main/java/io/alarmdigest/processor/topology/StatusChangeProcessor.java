@@ -51,7 +51,7 @@ final class StatusChangeProcessor implements Processor<String, byte[], String, b
         this.retentionMs = config.alarmRetentionMs();
         this.purgeIntervalMs = config.purgeIntervalMs();
         this.purgeMaxPerRun = config.purgeMaxPerRun();
-        this.deadLetterMaxBytes = config.digestMaxBytes();
+        this.deadLetterMaxBytes = config.deadLetterMaxBytes();
     }
 
     @Override

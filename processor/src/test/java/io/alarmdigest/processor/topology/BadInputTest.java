@@ -3,6 +3,7 @@ package io.alarmdigest.processor.topology;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.alarmdigest.processor.config.ProcessorConfig;
@@ -158,12 +159,26 @@ class BadInputTest {
     }
 
     @Test
-    void shouldTruncateADeadLetterTooBigForAProducerRequest() {
+    void shouldKeepADeadLetterWholeWhateverTheDigestPartSize() {
         try (DigestDriver small = new DigestDriver(Map.of(ProcessorConfig.DIGEST_MAX_BYTES, 16 * 1024))) {
             byte[] payload = ("{\"UserID\":\"" + "x".repeat(20_000) + "\"}").getBytes(StandardCharsets.UTF_8);
             small.eventBytes(USER, payload);
+            small.requestRaw(USER, payload, new RecordHeaders());
+            for (TestRecord<String, byte[]> dead : small.readDeadLetters()) {
+                assertArrayEquals(payload, dead.value());
+                assertNull(dead.headers().lastHeader("dlq-truncated-from"));
+            }
+        }
+    }
+
+    @Test
+    void shouldTruncateADeadLetterTooBigForAProducerRequest() {
+        try (DigestDriver small = new DigestDriver(Map.of(ProcessorConfig.DIGEST_MAX_BYTES, 16 * 1024,
+            "producer.max.request.size", 64 * 1024))) {
+            byte[] payload = ("{\"UserID\":\"" + "x".repeat(60_000) + "\"}").getBytes(StandardCharsets.UTF_8);
+            small.eventBytes(USER, payload);
             TestRecord<String, byte[]> dead = small.readDeadLetters().get(0);
-            assertEquals(16 * 1024, dead.value().length);
+            assertEquals(48 * 1024, dead.value().length, "64 KiB request less 16 KiB for key and headers");
             assertEquals(Integer.toString(payload.length), DigestDriver.header(dead.headers(), "dlq-truncated-from"));
             assertEquals("missing-field", code(DigestDriver.header(dead.headers(), "dlq-reason")));
         }
