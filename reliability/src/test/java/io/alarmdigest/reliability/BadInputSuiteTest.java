@@ -6,11 +6,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.alarmdigest.testing.NatsServer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -77,8 +74,7 @@ class BadInputSuiteTest {
     private final Workload workload = new Workload(SEED, 40, 10, 0.3);
     /** Every user of a good message so far: each gets a request at the quiet point. */
     private final Set<String> users = new LinkedHashSet<>();
-    private Path dir;
-    private NatsServer nats;
+    private StandaloneUnderTest standalone;
     private ServiceProcess service;
     private Run run;
     private DeadLetterTopic deadLetters;
@@ -86,28 +82,19 @@ class BadInputSuiteTest {
 
     @BeforeAll
     void start() throws Exception {
-        dir = Files.createTempDirectory("bad-input");
-        nats = NatsServer.start();
-        int kafkaPort = Deployments.freePort();
-        bootstrap = "127.0.0.1:" + kafkaPort;
-        service = Deployments.standalone(dir, nats.url(), kafkaPort, Deployments.freePort(), List.of());
-        run = new Run(nats.url(), "bad-input");
+        standalone = StandaloneUnderTest.start("bad-input", List.of());
+        service = standalone.service;
+        run = standalone.run;
+        bootstrap = standalone.bootstrap;
         deadLetters = new DeadLetterTopic(bootstrap);
     }
 
     @AfterAll
     void stop() throws Exception {
-        if (deadLetters != null) {
-            deadLetters.close();
-        }
-        if (run != null) {
-            run.close();
-        }
-        if (service != null) {
-            service.stop();
-        }
-        if (nats != null) {
-            nats.close();
+        try (StandaloneUnderTest closed = standalone) {
+            if (deadLetters != null) {
+                deadLetters.close();
+            }
         }
     }
 

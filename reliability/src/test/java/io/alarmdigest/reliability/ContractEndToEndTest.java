@@ -1,15 +1,11 @@
 package io.alarmdigest.reliability;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.alarmdigest.testing.NatsServer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -42,32 +38,22 @@ class ContractEndToEndTest {
 
     private final Workload format = new Workload(11, 0, 0, 0);
     private final Instant t = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(3_600);
-    private NatsServer nats;
+    private StandaloneUnderTest standalone;
     private ServiceProcess service;
     private Run run;
-    private int kafkaPort;
 
     @BeforeAll
     void start() throws Exception {
-        Path dir = Files.createTempDirectory("contract-e2e");
-        nats = NatsServer.start();
-        kafkaPort = Deployments.freePort();
         // Small digest parts, so that splitting is exercised by a few hundred alarms.
-        service = Deployments.standalone(dir, nats.url(), kafkaPort, Deployments.freePort(),
-            Deployments.sets(Map.of("digest.max.bytes", "16384")));
-        run = new Run(nats.url(), "contract");
+        standalone = StandaloneUnderTest.start("contract-e2e", Deployments.sets(Map.of("digest.max.bytes", "16384")));
+        service = standalone.service;
+        run = standalone.run;
     }
 
     @AfterAll
     void stop() throws Exception {
-        if (run != null) {
-            run.close();
-        }
-        if (service != null) {
-            service.stop();
-        }
-        if (nats != null) {
-            nats.close();
+        if (standalone != null) {
+            standalone.close();
         }
     }
 
@@ -161,24 +147,31 @@ class ContractEndToEndTest {
     @Test
     @Order(4)
     void shouldLoseNothingAndRepeatNothingWhenKilledUnderLoad() throws Exception {
+        int quietBefore = run.oracle().verify().quietDigests();
         Workload workload = new Workload(4, 200, 10, 0.05);
         CompletableFuture<Long> load = run.loadInBackground(workload, 1_000, Duration.ofSeconds(25));
         TimeUnit.SECONDS.sleep(10);
-        Collection<TransactionListing> open = Deployments.openTransactions("127.0.0.1:" + kafkaPort);
+        Collection<TransactionListing> open = Deployments.awaitOpenTransactions(standalone.bootstrap,
+            Duration.ofSeconds(3));
+        run.witness(workload, "before", 50);
         run.fault("kill -9 standalone");
         service.kill();
+        run.witness(workload, "after", 50);
         service.start();
-        assertTrue(load.get(2, TimeUnit.MINUTES) > 20_000, "the load kept going");
+        assertTrue(load.get(2, TimeUnit.MINUTES) > 15_000, "the load kept going");
         List<String> users = new ArrayList<>(workload.users());
         users.add("nothing");
         quietRound(users);
 
-        Run.Outcome outcome = run.outcome("kill -9 under load");
-        System.out.println(outcome.describe() + "; open transactions at the kill: " + open.size());
+        Run.Outcome outcome = run.outcome("kill -9 under load", standalone.bootstrap);
+        System.out.println(outcome.describe() + "; open transactions at the kill: " + open);
+        assertTrue(outcome.ok(), outcome.describe());
         assertTrue(outcome.firstAnswerMillis().get(0) >= 0, "answered again after the restart");
-        assertFalse(outcome.verdict().failures().size() > 0, outcome.describe());
-        assertTrue(outcome.verdict().quietDigests() >= 200 && outcome.verdict().alarmsPendingAtQuietPoint() > 0,
-            "the quiet point had something to check: " + outcome.describe());
+        assertEquals(200 + 1 + 2, outcome.verdict().quietDigests() - quietBefore,
+            "a quiet-point digest for each user, the one without events and each witness");
+        List<String> witnessed = listed("witness-before-0");
+        assertEquals(50, witnessed.size(), "every alarm sent right before the kill arrives: " + witnessed);
+        assertEquals(50, listed("witness-after-1").size(), "and every alarm sent while the service was down");
     }
 
     private void event(String user, String alarm, String status, Instant at) throws InterruptedException {

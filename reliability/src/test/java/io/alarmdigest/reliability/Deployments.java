@@ -3,12 +3,15 @@ package io.alarmdigest.reliability;
 import io.alarmdigest.testing.Ports;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -86,13 +89,29 @@ final class Deployments {
             AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000));
     }
 
-    /** The transactions the broker has open now: what a kill at this moment leaves for the broker to abort. */
-    static Collection<TransactionListing> openTransactions(String bootstrap) {
+    /**
+     * Waits (up to {@code timeout}) until the broker has a transaction open, and returns the open ones: what a kill
+     * at this moment leaves for the broker to abort. Empty when none opened in time; null when the broker could not
+     * say (it may still be loading its transaction state after a restart).
+     */
+    static Collection<TransactionListing> awaitOpenTransactions(String bootstrap, Duration timeout)
+        throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         try (Admin admin = admin(bootstrap)) {
-            return admin.listTransactions(new ListTransactionsOptions()
-                .filterStates(List.of(TransactionState.ONGOING))).all().get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new AssertionError("could not list the open transactions: " + e, e);
+            Collection<TransactionListing> open = null;
+            do {
+                try {
+                    open = admin.listTransactions(new ListTransactionsOptions()
+                        .filterStates(List.of(TransactionState.ONGOING))).all().get(5, TimeUnit.SECONDS);
+                    if (!open.isEmpty()) {
+                        return open;
+                    }
+                } catch (ExecutionException | TimeoutException e) {
+                    open = null;
+                }
+                TimeUnit.MILLISECONDS.sleep(20);
+            } while (System.nanoTime() < deadline);
+            return open;
         }
     }
 

@@ -37,9 +37,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * the {@link Oracle}: no alarm lost, no second digest for a request, no duplicate in the digest stream, every
  * listing justified. Figures go to {@code target/reliability-report.md}.
  *
- * <p>Run with {@code mvn -Preliability verify -pl reliability -am -Dtest=FaultRunTest
- * -Dsurefire.failIfNoSpecifiedTests=false}; {@code -Dreliability.rate} (events/s, default 2000) and
- * {@code -Dreliability.seconds} (load per scenario, default 75) change the load.
+ * <p>Run with {@code mvn -B -Preliability verify -pl reliability -am}; {@code -Dreliability.rate} (events/s,
+ * default 2000), {@code -Dreliability.seconds} (load per scenario, default 75) and {@code -Dreliability.seed}
+ * change the run.
  */
 @Tag("long")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -51,12 +51,25 @@ class FaultRunTest {
     private static final int ALARMS_PER_USER = 20;
     private static final double REQUEST_SHARE = 0.02;
     private static final Duration QUIET_TIMEOUT = Duration.ofMinutes(5);
+    private static final Duration OPEN_WAIT = Duration.ofSeconds(3);
+    /** Alarms of one witness user, sent right before and right after each fault. */
+    private static final int WITNESS_ALARMS = 50;
 
     private final List<Scenario> scenarios = new ArrayList<>();
     private final Random random = new Random(Long.getLong("reliability.seed", 20261128L));
 
-    /** One scenario's outcome and what the run noted on the way (kills, open transactions, assignments). */
-    private record Scenario(Run.Outcome outcome, List<String> notes) {
+    /** One scenario: its outcome (null when it broke off with {@code error}) and what the run noted on the way. */
+    private record Scenario(String name, Run.Outcome outcome, List<String> notes, String error) {
+    }
+
+    /** What a scenario does to the running deployment while the load runs. */
+    private interface Faults {
+        void inject(Run run, Workload workload, List<String> notes) throws Exception;
+    }
+
+    /** A fault: witnesses right before it and right after it (see {@link Run#witness}). */
+    private interface Action {
+        void run() throws Exception;
     }
 
     @Test
@@ -65,39 +78,32 @@ class FaultRunTest {
         Path dir = Files.createTempDirectory("fault-standalone");
         int kafkaPort = Deployments.freePort();
         String bootstrap = "127.0.0.1:" + kafkaPort;
-        List<String> notes = new ArrayList<>();
         try (NatsServer nats = NatsServer.start();
              ServiceProcess service = Deployments.standalone(dir, nats.url(), kafkaPort, Deployments.freePort(),
                  List.of());
              Run run = new Run(nats.url(), "standalone")) {
-            Workload workload = new Workload(random.nextLong(), USERS, ALARMS_PER_USER, REQUEST_SHARE);
-            // The load runs until the last restart is done, so that every kill lands under load.
-            CompletableFuture<Long> load = run.loadInBackground(workload, RATE, Duration.ofHours(1));
-            for (int kill = 1; kill <= 6; kill++) {
-                TimeUnit.MILLISECONDS.sleep(4_000 + random.nextInt(12_000));
-                Collection<TransactionListing> open = awaitOpenTransactions(bootstrap);
-                run.fault("kill -9 standalone #" + kill);
-                service.kill();
-                notes.add("kill #" + kill + " at " + LocalDateTime.now().truncatedTo(ChronoUnit.SECONDS) + ": "
-                    + describe(open));
-                long restart = System.nanoTime();
-                service.start();
-                notes.add("restart #" + kill + " ready after " + millisSince(restart) + " ms");
-            }
-            TimeUnit.SECONDS.sleep(10);
-            run.publisher().stopLoad();
-            finish(run, workload, load, "standalone, kill -9 ×6", notes);
+            drive("standalone, kill -9 ×6", run, bootstrap, (r, workload, notes) -> {
+                for (int kill = 1; kill <= 6; kill++) {
+                    TimeUnit.MILLISECONDS.sleep(4_000 + random.nextInt(12_000));
+                    Collection<TransactionListing> open = Deployments.awaitOpenTransactions(bootstrap, OPEN_WAIT);
+                    fault(r, workload, "kill -9 standalone #" + kill, service::kill);
+                    notes.add("kill #" + kill + " at " + LocalDateTime.now().truncatedTo(ChronoUnit.SECONDS) + ": "
+                        + describe(open));
+                    long restart = System.nanoTime();
+                    service.start();
+                    notes.add("restart #" + kill + " ready after " + millisSince(restart) + " ms");
+                }
+            });
         }
     }
 
     @Test
     @Order(2)
     void ingressKilled() throws Exception {
-        splitScenario("split, kill -9 of the ingress ×2", 1, List.of(), (split, run, notes) -> {
+        splitScenario("split, kill -9 of the ingress ×2", 1, List.of(), (split, run, workload, notes) -> {
             for (int kill = 1; kill <= 2; kill++) {
                 pause(SECONDS / 3);
-                run.fault("kill -9 ingress #" + kill);
-                split.ingress.kill();
+                fault(run, workload, "kill -9 ingress #" + kill, split.ingress::kill);
                 split.ingress.start();
             }
         });
@@ -106,11 +112,10 @@ class FaultRunTest {
     @Test
     @Order(3)
     void egressKilled() throws Exception {
-        splitScenario("split, kill -9 of the egress ×2", 1, List.of(), (split, run, notes) -> {
+        splitScenario("split, kill -9 of the egress ×2", 1, List.of(), (split, run, workload, notes) -> {
             for (int kill = 1; kill <= 2; kill++) {
                 pause(SECONDS / 3);
-                run.fault("kill -9 egress #" + kill);
-                split.egress.kill();
+                fault(run, workload, "kill -9 egress #" + kill, split.egress::kill);
                 split.egress.start();
             }
         });
@@ -119,12 +124,12 @@ class FaultRunTest {
     @Test
     @Order(4)
     void processorKilled() throws Exception {
-        splitScenario("split, kill -9 of the processor ×2", 1, List.of(), (split, run, notes) -> {
+        splitScenario("split, kill -9 of the processor ×2", 1, List.of(), (split, run, workload, notes) -> {
             for (int kill = 1; kill <= 2; kill++) {
                 pause(SECONDS / 3);
-                Collection<TransactionListing> open = awaitOpenTransactions(split.kafka.bootstrapServers());
-                run.fault("kill -9 processor #" + kill);
-                split.processors.get(0).kill();
+                Collection<TransactionListing> open =
+                    Deployments.awaitOpenTransactions(split.kafka.bootstrapServers(), OPEN_WAIT);
+                fault(run, workload, "kill -9 processor #" + kill, split.processors.get(0)::kill);
                 notes.add("processor kill #" + kill + ": " + describe(open));
                 split.processors.get(0).start();
             }
@@ -134,11 +139,10 @@ class FaultRunTest {
     @Test
     @Order(5)
     void natsRestarted() throws Exception {
-        splitScenario("split, NATS server restart", 1, List.of(), (split, run, notes) -> {
+        splitScenario("split, NATS server restart", 1, List.of(), (split, run, workload, notes) -> {
             pause(SECONDS / 2);
-            run.fault("NATS restart");
             long down = System.nanoTime();
-            split.nats.restart();
+            fault(run, workload, "NATS restart", split.nats::restart);
             notes.add("nats-server stopped (SIGTERM) and listening again after " + millisSince(down) + " ms");
         });
     }
@@ -146,13 +150,14 @@ class FaultRunTest {
     @Test
     @Order(6)
     void kafkaRestarted() throws Exception {
-        splitScenario("split, Kafka broker restart", 1, List.of(), (split, run, notes) -> {
+        splitScenario("split, Kafka broker restart", 1, List.of(), (split, run, workload, notes) -> {
             pause(SECONDS / 2);
-            run.fault("Kafka restart");
             long down = System.nanoTime();
-            split.kafka.stop();
-            TimeUnit.SECONDS.sleep(5);
-            split.kafka.startBroker();
+            fault(run, workload, "Kafka restart", () -> {
+                split.kafka.stop();
+                TimeUnit.SECONDS.sleep(5);
+                split.kafka.startBroker();
+            });
             notes.add("broker stopped (SIGTERM), down 5 s, listening again after " + millisSince(down) + " ms");
         });
     }
@@ -164,21 +169,20 @@ class FaultRunTest {
             // A returning instance gets its active tasks back once a probing rebalance finds it caught up (Kafka
             // Streams' high-availability assignor); the probe comes every 10 minutes by default, every minute here.
             Deployments.sets(Map.of("num.standby.replicas", "1", "probing.rebalance.interval.ms", "60000")),
-            (split, run, notes) -> {
+            (split, run, workload, notes) -> {
                 String bootstrap = split.kafka.bootstrapServers();
                 Map<String, Integer> before = awaitAssignment(bootstrap, a -> a.size() == 2);
                 int partitions = before.values().stream().mapToInt(Integer::intValue).sum();
                 notes.add("active input partitions per instance before: " + before);
                 pause(SECONDS / 3);
-                run.fault("kill -9 processor 1 of 2");
                 long killed = System.nanoTime();
-                split.processors.get(0).kill();
+                fault(run, workload, "kill -9 processor 1 of 2", split.processors.get(0)::kill);
                 Map<String, Integer> takenOver = awaitAssignment(bootstrap,
                     a -> a.size() == 1 && a.values().iterator().next() == partitions);
                 notes.add("survivor took all partitions after " + millisSince(killed) + " ms: " + takenOver);
                 pause(SECONDS / 3);
                 long back = System.nanoTime();
-                split.processors.get(0).start();
+                fault(run, workload, "killed processor back", split.processors.get(0)::start);
                 Map<String, Integer> rebalanced = awaitAssignment(bootstrap,
                     a -> a.size() == 2 && a.values().stream().allMatch(n -> n > 0));
                 notes.add("killed processor back; active tasks spread again " + millisSince(back) + " ms after its "
@@ -189,58 +193,71 @@ class FaultRunTest {
     @Test
     @Order(8)
     void processorRebuildsALostStateDirectoryFromTheChangelog() throws Exception {
-        splitScenario("split, processor killed and its state directory deleted", 1, List.of(), (split, run, notes) -> {
-            pause(SECONDS / 2);
-            run.fault("kill -9 processor, state directory deleted");
-            split.processors.get(0).kill();
-            long bytes = deleteRecursively(split.stateDirs.get(0));
-            notes.add("deleted " + bytes / 1024 + " KiB of processor state; restarted on an empty directory");
-            long restart = System.nanoTime();
-            split.processors.get(0).start();
-            notes.add("processor ready after " + millisSince(restart) + " ms (restoring from the changelog)");
-        });
+        splitScenario("split, processor killed and its state directory deleted", 1, List.of(),
+            (split, run, workload, notes) -> {
+                pause(SECONDS / 2);
+                fault(run, workload, "kill -9 processor, state directory deleted", () -> {
+                    split.processors.get(0).kill();
+                    long bytes = deleteRecursively(split.stateDirs.get(0));
+                    notes.add("deleted " + bytes / 1024 + " KiB of processor state; restarted on an empty directory");
+                });
+                long restart = System.nanoTime();
+                split.processors.get(0).start();
+                notes.add("processor ready after " + millisSince(restart) + " ms (restoring from the changelog)");
+            });
     }
 
-    /** What a split scenario does to the running deployment while the load runs. */
-    private interface Faults {
-        void inject(Split split, Run run, List<String> notes) throws Exception;
+    /** What a split scenario does to the running deployment. */
+    private interface SplitFaults {
+        void inject(Split split, Run run, Workload workload, List<String> notes) throws Exception;
     }
 
-    private void splitScenario(String name, int processors, List<String> processorSettings, Faults faults)
+    private void splitScenario(String name, int processors, List<String> processorSettings, SplitFaults faults)
         throws Exception {
-        List<String> notes = new ArrayList<>();
         try (Split split = Split.start(Files.createTempDirectory("fault-split"), processors, processorSettings);
              Run run = new Run(split.nats.url(), "split")) {
-            Workload workload = new Workload(random.nextLong(), USERS, ALARMS_PER_USER, REQUEST_SHARE);
-            CompletableFuture<Long> load = run.loadInBackground(workload, RATE, Duration.ofSeconds(SECONDS));
-            faults.inject(split, run, notes);
-            finish(run, workload, load, name, notes);
+            drive(name, run, split.kafka.bootstrapServers(),
+                (r, workload, notes) -> faults.inject(split, r, workload, notes));
         }
     }
 
-    private void finish(Run run, Workload workload, CompletableFuture<Long> load, String name, List<String> notes)
-        throws Exception {
-        long published = load.get(SECONDS * 2L, TimeUnit.SECONDS);
-        long quiet = System.nanoTime();
-        run.quietRound(workload.users(), workload, QUIET_TIMEOUT);
-        notes.add(String.format("%,d messages published at %,.0f/s; quiet point reached and answered %,d ms after "
-            + "the load ended", published, RATE, millisSince(quiet)));
-        Run.Outcome outcome = run.outcome(name);
-        scenarios.add(new Scenario(outcome, notes));
+    /**
+     * Runs the load, injects the faults, keeps the load on for at least {@code SECONDS} and for 10 s after the last
+     * fault, then reaches the quiet point and records the outcome (or the error that broke the scenario off).
+     */
+    private void drive(String name, Run run, String bootstrap, Faults faults) throws Exception {
+        List<String> notes = new ArrayList<>();
+        Workload workload = new Workload(random.nextLong(), USERS, ALARMS_PER_USER, REQUEST_SHARE);
+        long start = System.nanoTime();
+        CompletableFuture<Long> load = run.loadInBackground(workload, RATE, Duration.ofHours(1));
+        Run.Outcome outcome;
+        try {
+            faults.inject(run, workload, notes);
+            long minimum = start + TimeUnit.SECONDS.toNanos(SECONDS) - System.nanoTime();
+            TimeUnit.NANOSECONDS.sleep(Math.max(minimum, TimeUnit.SECONDS.toNanos(10)));
+            run.publisher().stopLoad();
+            long published = load.get(1, TimeUnit.MINUTES);
+            long quiet = System.nanoTime();
+            run.quietRound(workload.users(), workload, QUIET_TIMEOUT);
+            notes.add(String.format("%,d messages published at %,.0f/s over %,d s; quiet point reached and answered "
+                + "%,d ms after the load ended", published, RATE, (quiet - start) / 1_000_000_000, millisSince(quiet)));
+            outcome = run.outcome(name, bootstrap);
+        } catch (Exception | AssertionError e) {
+            run.publisher().stopLoad();
+            scenarios.add(new Scenario(name, null, notes, e.toString()));
+            throw e;
+        }
+        scenarios.add(new Scenario(name, outcome, notes, null));
         System.out.println(outcome.describe() + "\n  " + String.join("\n  ", notes));
-        assertTrue(outcome.verdict().ok(), outcome.describe());
+        assertTrue(outcome.ok(), outcome.describe());
         assertTrue(outcome.firstAnswerMillis().stream().allMatch(ms -> ms >= 0), "answered after every fault");
     }
 
-    /** Waits (up to 3 s) until the broker has a transaction open, so that the kill lands inside one. */
-    private static Collection<TransactionListing> awaitOpenTransactions(String bootstrap) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-        Collection<TransactionListing> open = Deployments.openTransactions(bootstrap);
-        while (open.isEmpty() && System.nanoTime() < deadline) {
-            TimeUnit.MILLISECONDS.sleep(20);
-            open = Deployments.openTransactions(bootstrap);
-        }
-        return open;
+    private static void fault(Run run, Workload workload, String label, Action action) throws Exception {
+        run.witness(workload, "before", WITNESS_ALARMS);
+        run.fault(label);
+        action.run();
+        run.witness(workload, "after", WITNESS_ALARMS);
     }
 
     private static Map<String, Integer> awaitAssignment(String bootstrap, Predicate<Map<String, Integer>> done)
@@ -256,6 +273,9 @@ class FaultRunTest {
     }
 
     private static String describe(Collection<TransactionListing> open) {
+        if (open == null) {
+            return "the broker could not list its transactions";
+        }
         return open.size() + " transaction(s) open at the broker: " + open.stream()
             .map(t -> t.transactionalId() + " " + t.state()).toList();
     }
@@ -288,25 +308,32 @@ class FaultRunTest {
     void writeReport() throws IOException {
         StringBuilder report = new StringBuilder("# Fault runs — " + LocalDateTime.now().truncatedTo(ChronoUnit.MINUTES)
             + "\n\n").append(String.format("Load per scenario: %,.0f events/s (%d%% digest requests) over %,d users × "
-                + "%d alarms, %d s (the standalone run: until 10 s after its last restart).%n%n", RATE,
-            Math.round(REQUEST_SHARE * 100), USERS, ALARMS_PER_USER, SECONDS));
+                + "%d alarms, at least %d s and until 10 s after the last fault; %d witness alarms right before and "
+                + "right after each fault.%n%n", RATE, Math.round(REQUEST_SHARE * 100), USERS, ALARMS_PER_USER,
+            SECONDS, WITNESS_ALARMS));
         report.append("| scenario | events accepted | requests | lost alarms | unanswered | second digests | "
-            + "duplicates in stream | unjustified listings | re-publications seen | first answer after each fault "
-            + "(ms) | longest wait per fault (ms) | digest latency p50 / p99 / max (ms) | verdict |\n"
-            + "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+            + "computed twice | duplicates in stream | unjustified listings | re-publications seen | first answer "
+            + "after each fault (ms) | longest wait per fault (ms) | digest latency p50 / p99 / max (ms) | verdict |\n"
+            + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Scenario scenario : scenarios) {
             Run.Outcome o = scenario.outcome();
+            if (o == null) {
+                report.append("| ").append(scenario.name()).append(" | broke off: ")
+                    .append(scenario.error().replace("|", "\\|").replace("\n", " ")).append(" |||||||||||| **ERROR** |\n");
+                continue;
+            }
             Oracle.Verdict v = o.verdict();
-            report.append(String.format("| %s | %,d | %,d | %d | %d | %d | %d | %d | %d | %s | %s | %d / %d / %d | %s |%n",
-                o.scenario(), v.events(), v.requests(), v.lostAtQuietPoint(), v.unanswered(), v.secondDigests(),
-                v.duplicatesInStream(), v.unjustified(), o.copiesOnSubject(), o.firstAnswerMillis(),
-                o.longestWaitMillis(), o.percentile(0.5),
-                o.percentile(0.99), o.percentile(1.0), v.ok() ? "pass" : "**FAIL**"));
+            report.append(String.format("| %s | %,d | %,d | %d | %d | %d | %d | %d | %d | %d | %s | %s | %d / %d / %d | "
+                    + "%s |%n", o.scenario(), v.events(), v.requests(), v.lostAtQuietPoint(), v.unanswered(),
+                v.secondDigests(), o.computedTwice(), v.duplicatesInStream(), v.unjustified(), o.copiesOnSubject(),
+                o.firstAnswerMillis(), o.longestWaitMillis(), o.percentile(0.5), o.percentile(0.99),
+                o.percentile(1.0), o.ok() ? "pass" : "**FAIL**"));
         }
         for (Scenario scenario : scenarios) {
-            report.append("\n### ").append(scenario.outcome().scenario()).append("\n\n- ")
-                .append(scenario.outcome().describe().replace("\n", "\n  ")).append("\n- ")
-                .append(String.join("\n- ", scenario.notes())).append('\n');
+            report.append("\n### ").append(scenario.name()).append("\n\n- ")
+                .append(scenario.outcome() == null ? "broke off: " + scenario.error()
+                    : scenario.outcome().describe().replace("\n", "\n  "))
+                .append(scenario.notes().isEmpty() ? "" : "\n- " + String.join("\n- ", scenario.notes())).append('\n');
         }
         Path file = Path.of("target", "reliability-report.md");
         Files.writeString(file, report, StandardCharsets.UTF_8);

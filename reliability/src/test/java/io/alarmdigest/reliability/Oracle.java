@@ -23,6 +23,10 @@ import java.util.TreeMap;
  * it reads digests with Jackson's tree model, compares versions and orders alarms with its own rules, and formats
  * times its own way, all from {@code CONTRACT.md}.
  *
+ * <p>Deliveries are taken in the digest stream's order: the egress publishes one part at a time, in each
+ * partition's order, and waits for each acknowledgement, so one user's digests are stored in the order the processor
+ * wrote them.
+ *
  * <p>It is told each accepted event and request (the input stream's publish acknowledgement says the message was
  * stored) and each message of the digest stream, then {@link #verify} checks:
  * <ul>
@@ -73,6 +77,9 @@ final class Oracle {
     private final Map<Long, String> requests = new HashMap<>();
     private final Map<Long, Long> requestAcceptedNanos = new HashMap<>();
     private final Set<Long> quietRequests = new HashSet<>();
+    /** Users with a request whose publish had to be retried: a retry the stream no longer recognised is stored
+     *  again under another sequence, so a digest answering an unknown sequence of theirs is ambiguous, not wrong. */
+    private final Set<String> retriedRequestUsers = new HashSet<>();
     private final List<StreamMessage> stream = new ArrayList<>();
 
     Oracle(String inputStream) {
@@ -98,6 +105,11 @@ final class Oracle {
         }
     }
 
+    /** A request of {@code user} got no publish acknowledgement in time and is published again. */
+    synchronized void requestRetried(String user) {
+        retriedRequestUsers.add(user);
+    }
+
     synchronized void digestMessage(StreamMessage message) {
         stream.add(message);
     }
@@ -110,9 +122,13 @@ final class Oracle {
         return new HashSet<>(events.keySet());
     }
 
-    /** Requests with a complete digest in the stream. */
-    synchronized int answeredCount() {
-        return assemble(new ArrayList<>()).size();
+    /** Accepted requests without a complete digest in the stream yet. */
+    synchronized int unansweredCount() {
+        Set<Long> answered = new HashSet<>();
+        for (Map.Entry<String, List<StreamMessage>> digest : assemble(new ArrayList<>())) {
+            answered.add(sequenceOf(digest.getKey()));
+        }
+        return (int) requests.keySet().stream().filter(seq -> !answered.contains(seq)).count();
     }
 
     /** The parts (payloads) of the last complete digest answering a request of {@code user}, in part order. */
@@ -136,7 +152,8 @@ final class Oracle {
         for (StreamMessage message : stream) {
             Long seq = sequenceOf(message.digestId());
             Long accepted = seq == null ? null : requestAcceptedNanos.get(seq);
-            if (accepted != null && accepted > sinceNanos && (first < 0 || message.receivedNanos() < first)) {
+            if (accepted != null && accepted > sinceNanos && message.receivedNanos() > sinceNanos
+                && (first < 0 || message.receivedNanos() < first)) {
                 first = message.receivedNanos();
             }
         }
@@ -178,7 +195,7 @@ final class Oracle {
     /** What {@link #verify} found. */
     record Verdict(List<String> failures, int requests, int digests, int secondDigests, int duplicatesInStream,
                    int listedAlarms, int quietDigests, int alarmsPendingAtQuietPoint, int events, int unanswered,
-                   int lostAtQuietPoint, int unjustified) {
+                   int lostAtQuietPoint, int unjustified, int ambiguous) {
         boolean ok() {
             return failures.isEmpty();
         }
@@ -186,9 +203,10 @@ final class Oracle {
         String summary() {
             return String.format("%,d events, %,d requests, %,d digests (%,d alarms listed), %,d unanswered, "
                     + "%,d second digests, %,d duplicates in the stream, %,d unjustified listings, quiet point: %,d "
-                    + "digests holding %,d pending alarms, %,d lost, %d failures", events, requests, digests,
-                listedAlarms, unanswered, secondDigests, duplicatesInStream, unjustified, quietDigests,
-                alarmsPendingAtQuietPoint, lostAtQuietPoint, failures.size());
+                    + "digests holding %,d pending alarms, %,d lost, %,d ambiguous (a retried request stored "
+                    + "twice), %d failures", events, requests, digests, listedAlarms, unanswered, secondDigests,
+                duplicatesInStream, unjustified, quietDigests, alarmsPendingAtQuietPoint, lostAtQuietPoint, ambiguous,
+                failures.size());
         }
     }
 
@@ -205,7 +223,9 @@ final class Oracle {
         }
         List<Map.Entry<String, List<StreamMessage>>> digests = assemble(failures);
         int secondDigests = 0;
+        int ambiguous = 0;
         Map<Long, String> answered = new HashMap<>();
+        Map<String, String> userOfUnknown = new HashMap<>();
         String identityPrefix = null;
         for (Map.Entry<String, List<StreamMessage>> digest : digests) {
             String id = digest.getKey();
@@ -213,8 +233,15 @@ final class Oracle {
             String prefix = seq == null ? id : id.substring(0, id.lastIndexOf(':'));
             identityPrefix = identityPrefix == null ? prefix : identityPrefix;
             if (seq == null || !requests.containsKey(seq) || !prefix.equals(identityPrefix)) {
-                secondDigests++;
-                fail(failures, "digest " + id + " answers no request that was sent");
+                // Its user, from the payload, so that its delivery marks still count below.
+                String user = userIn(digest.getValue().get(0));
+                userOfUnknown.put(id, user);
+                if (prefix.equals(identityPrefix) && retriedRequestUsers.contains(user)) {
+                    ambiguous++;
+                } else {
+                    secondDigests++;
+                    fail(failures, "digest " + id + " (user " + user + ") answers no request that was sent");
+                }
             } else if (answered.put(seq, id) != null) {
                 secondDigests++;
                 fail(failures, "request " + seq + " was answered twice");
@@ -237,7 +264,8 @@ final class Oracle {
         int unjustified = 0;
         for (Map.Entry<String, List<StreamMessage>> digest : digests) {
             Long seq = sequenceOf(digest.getKey());
-            String user = seq == null ? null : requests.get(seq);
+            String user = seq != null && requests.containsKey(seq) ? requests.get(seq)
+                : userOfUnknown.get(digest.getKey());
             if (user == null) {
                 continue;
             }
@@ -248,7 +276,7 @@ final class Oracle {
             listedAlarms += listed.size();
             Map<String, List<Event>> alarms = events.getOrDefault(user, Map.of());
             Map<String, Listed> before = delivered.computeIfAbsent(user, u -> new HashMap<>());
-            if (quietRequests.contains(seq)) {
+            if (seq != null && quietRequests.contains(seq)) {
                 List<Listed> expected = pending(acceptedBefore(alarms, quietMarks.get(seq)), before);
                 quietDigests++;
                 pendingAtQuietPoint += expected.size();
@@ -268,7 +296,7 @@ final class Oracle {
         }
         int eventCount = events.values().stream().flatMap(m -> m.values().stream()).mapToInt(List::size).sum();
         return new Verdict(failures, requests.size(), digests.size(), secondDigests, duplicatesInStream,
-            listedAlarms, quietDigests, pendingAtQuietPoint, eventCount, unanswered, lost, unjustified);
+            listedAlarms, quietDigests, pendingAtQuietPoint, eventCount, unanswered, lost, unjustified, ambiguous);
     }
 
     /** The events of one user that were accepted before a quiet request: {@code counts} per alarm. */
@@ -414,6 +442,14 @@ final class Oracle {
         List<Map.Entry<String, List<StreamMessage>>> complete = new ArrayList<>();
         for (Map.Entry<String, TreeMap<Integer, StreamMessage>> digest : byId.entrySet()) {
             int parts = counts.get(digest.getKey());
+            long previous = 0;
+            for (StreamMessage part : digest.getValue().values()) {
+                if (part.streamSeq() < previous) {
+                    fail(failures, "digest " + digest.getKey() + " part " + part.part() + " was published before "
+                        + "the part ahead of it");
+                }
+                previous = part.streamSeq();
+            }
             if (digest.getValue().size() == parts && digest.getValue().firstKey() == 1
                 && digest.getValue().lastKey() == parts) {
                 complete.add(Map.entry(digest.getKey(), new ArrayList<>(digest.getValue().values())));
@@ -430,6 +466,16 @@ final class Oracle {
         try {
             return Long.parseLong(digestId.substring(digestId.lastIndexOf(':') + 1));
         } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** The UserID a digest part names, or null when it has none. */
+    private static String userIn(StreamMessage part) {
+        try {
+            JsonNode user = JSON.readTree(part.payload()).get("UserID");
+            return user == null ? null : user.asText();
+        } catch (IOException e) {
             return null;
         }
     }

@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Publishes to the input stream with JetStream publish, so that the oracle learns exactly which messages were
@@ -36,6 +37,7 @@ final class Publisher implements AutoCloseable {
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong republished = new AtomicLong();
     private volatile boolean loadStopped;
+    private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
 
     Publisher(Connection connection, Oracle oracle, String runId) throws IOException {
         this.jetStream = connection.jetStream();
@@ -64,18 +66,26 @@ final class Publisher implements AutoCloseable {
                 retryLater(message, msgId, quiet);
                 return;
             }
-            if (message.isRequest()) {
-                oracle.requestAccepted(done.getSeqno(), message.user(), quiet);
-            } else if (!message.isBad()) {
-                oracle.eventAccepted(message.event());
+            try {
+                if (message.isRequest()) {
+                    oracle.requestAccepted(done.getSeqno(), message.user(), quiet);
+                } else if (!message.isBad()) {
+                    oracle.eventAccepted(message.event());
+                }
+                accepted.incrementAndGet();
+            } catch (RuntimeException e) {
+                failure.compareAndSet(null, e);
+            } finally {
+                outstanding.release();
             }
-            accepted.incrementAndGet();
-            outstanding.release();
         });
     }
 
     private void retryLater(Workload.Message message, String msgId, boolean quiet) {
         republished.incrementAndGet();
+        if (message.isRequest()) {
+            oracle.requestRetried(message.user());
+        }
         retries.schedule(() -> attempt(message, msgId, quiet), RETRY_DELAY_MS, TimeUnit.MILLISECONDS);
     }
 
@@ -113,6 +123,9 @@ final class Publisher implements AutoCloseable {
                 + " messages still unacknowledged by the input stream after " + timeout);
         }
         outstanding.release(MAX_OUTSTANDING);
+        if (failure.get() != null) {
+            throw new AssertionError("the oracle refused an acknowledgement: " + failure.get(), failure.get());
+        }
     }
 
     long accepted() {

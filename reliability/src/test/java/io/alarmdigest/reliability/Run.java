@@ -6,9 +6,12 @@ import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.nats.client.api.StreamInfo;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -28,6 +31,7 @@ final class Run implements AutoCloseable {
     private final DigestTap tap;
     private final List<Long> faults = new ArrayList<>();
     private final List<String> faultNames = new ArrayList<>();
+    private final List<String> witnesses = new ArrayList<>();
     private final long started = System.nanoTime();
 
     Run(String natsUrl, String runId) throws Exception {
@@ -60,6 +64,21 @@ final class Run implements AutoCloseable {
         return done;
     }
 
+    /**
+     * Sends one active event for each of {@code alarms} new alarms of a new user, who gets no request before the
+     * quiet point: each of these alarms must be in that user's quiet-point digest. Sent right before and right
+     * after a fault, they catch a loss that later events of a busy alarm would hide.
+     */
+    void witness(Workload workload, String label, int alarms) throws InterruptedException {
+        String user = "witness-" + label + "-" + witnesses.size();
+        witnesses.add(user);
+        Instant at = Instant.now();
+        for (int i = 0; i < alarms; i++) {
+            publisher.publish(workload.event(user, "witnessed-" + i, i % 2 == 0 ? "WARNING" : "CRITICAL",
+                at.plusMillis(i)), false);
+        }
+    }
+
     /** Marks the moment of a fault; its recovery time is measured from here. */
     void fault(String name) {
         faults.add(System.nanoTime());
@@ -68,12 +87,12 @@ final class Run implements AutoCloseable {
 
     /**
      * The quiet point: every message acknowledged by the input stream, the stream drained (it is a work queue: a
-     * message leaves once the bridge has it in Kafka), then one request per user; waits until every request has
-     * its digest.
+     * message leaves once the bridge has it in Kafka), then one request per user (and per witness); waits until
+     * every request has its digest. Each of the three waits may take up to {@code timeout}.
      */
     void quietRound(Collection<String> users, Workload workload, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
         publisher.awaitAccepted(timeout);
+        long deadline = System.nanoTime() + timeout.toNanos();
         JetStreamManagement management = connection.jetStreamManagement();
         long left = -1;
         while (System.nanoTime() < deadline) {
@@ -91,17 +110,20 @@ final class Run implements AutoCloseable {
         if (left != 0) {
             throw new AssertionError("the input stream did not drain within " + timeout + " (" + left + " left)");
         }
-        for (String user : users) {
+        Set<String> everyone = new LinkedHashSet<>(users);
+        everyone.addAll(witnesses);
+        // Nothing else is published now: the oracle's snapshot of what each request must reflect is exact.
+        for (String user : everyone) {
             publisher.publish(workload.request(user), true);
         }
         publisher.awaitAccepted(timeout);
-        awaitAnswers(Duration.ofNanos(Math.max(deadline - System.nanoTime(), 0)));
+        awaitAnswers(timeout);
     }
 
     /** Waits until every accepted request has a complete digest in the stream. */
     void awaitAnswers(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (oracle.answeredCount() < oracle.requestCount() && System.nanoTime() < deadline) {
+        while (oracle.unansweredCount() > 0 && System.nanoTime() < deadline) {
             TimeUnit.MILLISECONDS.sleep(200);
         }
         // A moment more, so that a second digest for a request, if any came, is read too.
@@ -109,8 +131,9 @@ final class Run implements AutoCloseable {
     }
 
     /** What the run found: the oracle's verdict and the figures around it. */
-    Outcome outcome(String scenario) {
+    Outcome outcome(String scenario, String bootstrap) {
         Oracle.Verdict verdict = oracle.verify();
+        int computedTwice = DigestTopic.partsWrittenTwice(bootstrap, Duration.ofMinutes(1));
         List<Long> firstAnswers = new ArrayList<>();
         List<Long> longestWaits = new ArrayList<>();
         for (int i = 0; i < faults.size(); i++) {
@@ -122,7 +145,7 @@ final class Run implements AutoCloseable {
             longestWaits.add(oracle.longestWait(fault - TimeUnit.SECONDS.toNanos(5), until));
         }
         return new Outcome(scenario, List.copyOf(faultNames), verdict, publisher.accepted(), publisher.retried(),
-            tap.copiesOnSubject(), firstAnswers, longestWaits, oracle.latenciesMillis(),
+            tap.copiesOnSubject(), computedTwice, witnesses.size(), firstAnswers, longestWaits, oracle.latenciesMillis(),
             Duration.ofNanos(System.nanoTime() - started));
     }
 
@@ -139,7 +162,8 @@ final class Run implements AutoCloseable {
      * from 5 s before it until the next fault waited for its digest (every partition back at work).
      */
     record Outcome(String scenario, List<String> faults, Oracle.Verdict verdict, long accepted, long publishRetries,
-                   long copiesOnSubject, List<Long> firstAnswerMillis, List<Long> longestWaitMillis,
+                   long copiesOnSubject, int computedTwice, int witnessUsers, List<Long> firstAnswerMillis,
+                   List<Long> longestWaitMillis,
                    long[] latenciesMillis, Duration took) {
         long percentile(double p) {
             if (latenciesMillis.length == 0) {
@@ -148,8 +172,14 @@ final class Run implements AutoCloseable {
             return latenciesMillis[(int) Math.min(latenciesMillis.length - 1, Math.ceil(p * latenciesMillis.length) - 1)];
         }
 
+        /** The oracle's verdict holds and no digest part was committed twice in Kafka. */
+        boolean ok() {
+            return verdict.ok() && computedTwice == 0;
+        }
+
         String describe() {
-            return scenario + ": " + verdict.summary() + "; faults " + faults + ", first answer after "
+            return scenario + ": " + verdict.summary() + "; " + computedTwice + " digest parts committed twice in "
+                + "Kafka; " + witnessUsers + " witness users; faults " + faults + ", first answer after "
                 + firstAnswerMillis + " ms, longest wait " + longestWaitMillis + " ms; " + copiesOnSubject + " re-publications seen on the subject; " + publishRetries
                 + " publish retries; digest latency p50/p99/max " + percentile(0.5) + "/" + percentile(0.99) + "/"
                 + percentile(1.0) + " ms; took " + took.toSeconds() + " s"

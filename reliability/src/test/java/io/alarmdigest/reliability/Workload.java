@@ -6,6 +6,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -46,6 +47,7 @@ final class Workload {
     private final List<String> users = new ArrayList<>();
     private final String[][] alarms;
     private final Instant[][] latest;
+    private final String[][] latestStatus;
     private final List<Message> history = new ArrayList<>();
     private final double requestShare;
 
@@ -54,6 +56,7 @@ final class Workload {
         this.requestShare = requestShare;
         this.alarms = new String[userCount][alarmsPerUser];
         this.latest = new Instant[userCount][alarmsPerUser];
+        this.latestStatus = new String[userCount][alarmsPerUser];
         Instant start = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         for (int u = 0; u < userCount; u++) {
             users.add(uuid());
@@ -61,6 +64,7 @@ final class Workload {
                 // Some IDs outside ASCII, so that the tie-break by UTF-8 bytes is exercised.
                 alarms[u][a] = random.nextInt(10) == 0 ? "alarm-ä€-" + a + "-" + uuid().substring(0, 8) : uuid();
                 latest[u][a] = start.minusSeconds(random.nextInt(600));
+                latestStatus[u][a] = STATUSES[0];
             }
         }
     }
@@ -82,19 +86,21 @@ final class Workload {
         int a = random.nextInt(alarms[u].length);
         Instant previous = latest[u][a];
         Instant at;
+        String status = STATUSES[random.nextInt(3)];
         double order = random.nextDouble();
         if (order < 0.10) {
-            at = previous.minusMillis(1 + random.nextInt(5_000)); // out of order: older than the latest
+            at = withPrecision(previous.minusMillis(1 + random.nextInt(5_000))); // out of order: older than the latest
         } else if (order < 0.13) {
-            at = previous; // tied: severity decides
+            at = previous; // tied with the latest: severity decides
+            status = STATUSES[(Arrays.asList(STATUSES).indexOf(latestStatus[u][a]) + 1 + random.nextInt(2)) % 3];
         } else {
-            at = previous.plusMillis(1 + random.nextInt(3_000)).plusNanos(random.nextInt(1_000_000));
+            at = withPrecision(previous.plusMillis(1 + random.nextInt(3_000)).plusNanos(random.nextInt(1_000_000)));
         }
-        at = withPrecision(at);
         if (at.isAfter(latest[u][a])) {
             latest[u][a] = at;
+            latestStatus[u][a] = status;
         }
-        Message event = event(users.get(u), alarms[u][a], STATUSES[random.nextInt(3)], at);
+        Message event = event(users.get(u), alarms[u][a], status, at);
         if (history.size() < HISTORY) {
             history.add(event);
         } else {
