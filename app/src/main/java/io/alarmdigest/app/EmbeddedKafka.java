@@ -55,6 +55,10 @@ final class EmbeddedKafka implements AutoCloseable {
         props.put("transaction.state.log.min.isr", "1");
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("auto.create.topics.enable", "false");
+        // Broker and controller share this process, so a kill -9 ends both; restarted, the controller keeps the old
+        // broker registration until its session times out (9 s by default), and the broker waits for that.
+        props.put("broker.heartbeat.interval.ms", "500");
+        props.put("broker.session.timeout.ms", "2000");
         KafkaConfig config = KafkaConfig.fromProps(props);
 
         if (!Files.exists(logDir.resolve("meta.properties"))) {
