@@ -3,6 +3,7 @@ package io.alarmdigest.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.alarmdigest.testing.ChildProcesses;
 import io.alarmdigest.testing.NatsServer;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamSubscription;
@@ -107,9 +108,9 @@ class StandaloneProcessTest {
             // Shorter than the defaults, so that what the killed ingress held comes back within the test's time.
             "--set", "ingress.ack.wait.ms=15000", "--set", "delivery.timeout.ms=8000",
             "--set", "request.timeout.ms=5000", "--set", "max.block.ms=2000"));
-        Process process = new ProcessBuilder(command)
+        Process process = ChildProcesses.register(new ProcessBuilder(command)
             .redirectError(ProcessBuilder.Redirect.appendTo(dataDir.resolve(name + ".log").toFile()))
-            .start();
+            .start());
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         for (String line = out.readLine(); line != null; line = out.readLine()) {

@@ -80,7 +80,7 @@ public final class KafkaProcess implements AutoCloseable {
 
     /** Starts the broker again on the same ports and data. */
     public void startBroker() throws IOException, InterruptedException {
-        process = java("kafka.Kafka", properties.toString()).start();
+        process = ChildProcesses.register(java("kafka.Kafka", properties.toString()).start());
         Ports.awaitListening(process, port, START_TIMEOUT, dir.resolve("kafka.out"));
     }
 

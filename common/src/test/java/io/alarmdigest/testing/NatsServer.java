@@ -69,9 +69,9 @@ public final class NatsServer implements AutoCloseable {
             Files.isExecutable(Path.of("/usr/sbin/nats-server")) ? "/usr/sbin/nats-server" : "nats-server");
         List<String> command = new ArrayList<>(List.of(binary, "-a", "127.0.0.1", "-p", Integer.toString(port),
             "-js", "-sd", storeDir.resolve("jetstream").toString(), "-l", logFile.toString()));
-        process = new ProcessBuilder(command).redirectErrorStream(true)
+        process = ChildProcesses.register(new ProcessBuilder(command).redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(storeDir.resolve("nats-server.out").toFile()))
-            .start();
+            .start());
         Ports.awaitListening(process, port, START_TIMEOUT, storeDir.resolve("nats-server.out"));
     }
 

@@ -1,6 +1,7 @@
 package io.alarmdigest.reliability;
 
 import io.alarmdigest.app.AlarmDigest;
+import io.alarmdigest.testing.ChildProcesses;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -56,7 +57,7 @@ final class ServiceProcess implements AutoCloseable {
         command.addAll(arguments);
         starts++;
         note("start #" + starts);
-        process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        process = ChildProcesses.register(new ProcessBuilder(command).redirectErrorStream(true).start());
         CountDownLatch ready = new CountDownLatch(1);
         Process started = process;
         Thread pump = new Thread(() -> pump(started, ready), name + "-output");
