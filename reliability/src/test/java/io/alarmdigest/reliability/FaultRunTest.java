@@ -50,6 +50,11 @@ class FaultRunTest {
     private static final int USERS = 1_000;
     private static final int ALARMS_PER_USER = 20;
     private static final double REQUEST_SHARE = 0.02;
+    /** Users with many alarms, whose digests come in several parts (with {@link #SMALL_PARTS}). */
+    private static final int BIG_USERS = 5;
+    private static final int ALARMS_PER_BIG_USER = 1_000;
+    /** The smallest digest part the processor allows, so that big users' digests are split across faults. */
+    private static final List<String> SMALL_PARTS = Deployments.sets(Map.of("digest.max.bytes", "16384"));
     private static final Duration QUIET_TIMEOUT = Duration.ofMinutes(5);
     private static final Duration OPEN_WAIT = Duration.ofSeconds(3);
     /** Alarms of one witness user, sent right before and right after each fault. */
@@ -80,7 +85,7 @@ class FaultRunTest {
         String bootstrap = "127.0.0.1:" + kafkaPort;
         try (NatsServer nats = NatsServer.start();
              ServiceProcess service = Deployments.standalone(dir, nats.url(), kafkaPort, Deployments.freePort(),
-                 List.of());
+                 SMALL_PARTS);
              Run run = new Run(nats.url(), "standalone")) {
             drive("standalone, kill -9 ×6", run, bootstrap, (r, workload, notes) -> {
                 for (int kill = 1; kill <= 6; kill++) {
@@ -214,7 +219,9 @@ class FaultRunTest {
 
     private void splitScenario(String name, int processors, List<String> processorSettings, SplitFaults faults)
         throws Exception {
-        try (Split split = Split.start(Files.createTempDirectory("fault-split"), processors, processorSettings);
+        List<String> settings = new ArrayList<>(SMALL_PARTS);
+        settings.addAll(processorSettings);
+        try (Split split = Split.start(Files.createTempDirectory("fault-split"), processors, settings);
              Run run = new Run(split.nats.url(), "split")) {
             drive(name, run, split.kafka.bootstrapServers(),
                 (r, workload, notes) -> faults.inject(split, r, workload, notes));
@@ -227,7 +234,8 @@ class FaultRunTest {
      */
     private void drive(String name, Run run, String bootstrap, Faults faults) throws Exception {
         List<String> notes = new ArrayList<>();
-        Workload workload = new Workload(random.nextLong(), USERS, ALARMS_PER_USER, REQUEST_SHARE);
+        Workload workload = new Workload(random.nextLong(), USERS, ALARMS_PER_USER, REQUEST_SHARE, BIG_USERS,
+            ALARMS_PER_BIG_USER);
         long start = System.nanoTime();
         CompletableFuture<Long> load = run.loadInBackground(workload, RATE, Duration.ofHours(1));
         Run.Outcome outcome;
@@ -308,9 +316,10 @@ class FaultRunTest {
     void writeReport() throws IOException {
         StringBuilder report = new StringBuilder("# Fault runs — " + LocalDateTime.now().truncatedTo(ChronoUnit.MINUTES)
             + "\n\n").append(String.format("Load per scenario: %,.0f events/s (%d%% digest requests) over %,d users × "
-                + "%d alarms, at least %d s and until 10 s after the last fault; %d witness alarms right before and "
-                + "right after each fault.%n%n", RATE, Math.round(REQUEST_SHARE * 100), USERS, ALARMS_PER_USER,
-            SECONDS, WITNESS_ALARMS));
+                + "%d alarms and %d users × %d alarms (digests in 16 KiB parts), at least %d s and until 10 s after "
+                + "the last fault; %d witness alarms right before and right after each fault.%n%n", RATE,
+            Math.round(REQUEST_SHARE * 100), USERS, ALARMS_PER_USER, BIG_USERS, ALARMS_PER_BIG_USER, SECONDS,
+            WITNESS_ALARMS));
         report.append("| scenario | events accepted | requests | lost alarms | unanswered | second digests | "
             + "computed twice | duplicates in stream | unjustified listings | re-publications seen | first answer "
             + "after each fault (ms) | longest wait per fault (ms) | digest latency p50 / p99 / max (ms) | verdict |\n"

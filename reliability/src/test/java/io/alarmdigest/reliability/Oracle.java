@@ -195,17 +195,18 @@ final class Oracle {
     /** What {@link #verify} found. */
     record Verdict(List<String> failures, int requests, int digests, int secondDigests, int duplicatesInStream,
                    int listedAlarms, int quietDigests, int alarmsPendingAtQuietPoint, int events, int unanswered,
-                   int lostAtQuietPoint, int unjustified, int ambiguous) {
+                   int lostAtQuietPoint, int unjustified, int ambiguous, int splitDigests) {
         boolean ok() {
             return failures.isEmpty();
         }
 
         String summary() {
-            return String.format("%,d events, %,d requests, %,d digests (%,d alarms listed), %,d unanswered, "
-                    + "%,d second digests, %,d duplicates in the stream, %,d unjustified listings, quiet point: %,d "
-                    + "digests holding %,d pending alarms, %,d lost, %,d ambiguous (a retried request stored "
-                    + "twice), %d failures", events, requests, digests, listedAlarms, unanswered, secondDigests,
-                duplicatesInStream, unjustified, quietDigests, alarmsPendingAtQuietPoint, lostAtQuietPoint, ambiguous,
+            return String.format("%,d events, %,d requests, %,d digests (%,d in several parts; %,d alarms listed), "
+                    + "%,d unanswered, %,d second digests, %,d duplicates in the stream, %,d unjustified listings, "
+                    + "quiet point: %,d digests holding %,d pending alarms, %,d lost, %,d ambiguous (a retried request "
+                    + "stored twice), %d failures", events, requests, digests, splitDigests, listedAlarms, unanswered,
+                secondDigests, duplicatesInStream, unjustified, quietDigests, alarmsPendingAtQuietPoint,
+                lostAtQuietPoint, ambiguous,
                 failures.size());
         }
     }
@@ -296,7 +297,8 @@ final class Oracle {
         }
         int eventCount = events.values().stream().flatMap(m -> m.values().stream()).mapToInt(List::size).sum();
         return new Verdict(failures, requests.size(), digests.size(), secondDigests, duplicatesInStream,
-            listedAlarms, quietDigests, pendingAtQuietPoint, eventCount, unanswered, lost, unjustified, ambiguous);
+            listedAlarms, quietDigests, pendingAtQuietPoint, eventCount, unanswered, lost, unjustified, ambiguous,
+            (int) digests.stream().filter(d -> d.getValue().size() > 1).count());
     }
 
     /** The events of one user that were accepted before a quiet request: {@code counts} per alarm. */

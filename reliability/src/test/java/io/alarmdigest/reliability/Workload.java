@@ -48,19 +48,38 @@ final class Workload {
     private final String[][] alarms;
     private final Instant[][] latest;
     private final String[][] latestStatus;
+    /** Index of each user's first alarm when all alarms are numbered in a row (one more entry: the total). */
+    private final int[] firstAlarmOf;
     private final List<Message> history = new ArrayList<>();
     private final double requestShare;
+    private final int bigUsers;
 
     Workload(long seed, int userCount, int alarmsPerUser, double requestShare) {
+        this(seed, userCount, alarmsPerUser, requestShare, 0, 0);
+    }
+
+    /**
+     * {@code bigUsers} more users with {@code alarmsPerBigUser} alarms each, whose digests run into several parts.
+     * Status changes pick an alarm at random, so a user's share of them follows their number of alarms.
+     */
+    Workload(long seed, int userCount, int alarmsPerUser, double requestShare, int bigUsers, int alarmsPerBigUser) {
         this.random = new Random(seed);
         this.requestShare = requestShare;
-        this.alarms = new String[userCount][alarmsPerUser];
-        this.latest = new Instant[userCount][alarmsPerUser];
-        this.latestStatus = new String[userCount][alarmsPerUser];
+        this.bigUsers = bigUsers;
+        int all = userCount + bigUsers;
+        this.alarms = new String[all][];
+        this.latest = new Instant[all][];
+        this.latestStatus = new String[all][];
+        this.firstAlarmOf = new int[all + 1];
         Instant start = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        for (int u = 0; u < userCount; u++) {
+        for (int u = 0; u < all; u++) {
+            int count = u < userCount ? alarmsPerUser : alarmsPerBigUser;
+            alarms[u] = new String[count];
+            latest[u] = new Instant[count];
+            latestStatus[u] = new String[count];
+            firstAlarmOf[u + 1] = firstAlarmOf[u] + count;
             users.add(uuid());
-            for (int a = 0; a < alarmsPerUser; a++) {
+            for (int a = 0; a < count; a++) {
                 // Some IDs outside ASCII, so that the tie-break by UTF-8 bytes is exercised.
                 alarms[u][a] = random.nextInt(10) == 0 ? "alarm-ä€-" + a + "-" + uuid().substring(0, 8) : uuid();
                 latest[u][a] = start.minusSeconds(random.nextInt(600));
@@ -77,13 +96,22 @@ final class Workload {
     Message next() {
         double roll = random.nextDouble();
         if (roll < requestShare) {
-            return request(users.get(random.nextInt(users.size())));
+            // A few requests more for the big users, so that they come often enough to be hit by faults and
+            // seldom enough for their digests to hold several parts' worth of changes.
+            boolean big = bigUsers > 0 && random.nextInt(100) == 0;
+            return request(users.get(big ? users.size() - 1 - random.nextInt(bigUsers)
+                : random.nextInt(users.size())));
         }
         if (roll < requestShare + 0.05 && !history.isEmpty()) {
             return history.get(random.nextInt(history.size())); // sent again, as a redelivery
         }
-        int u = random.nextInt(users.size());
-        int a = random.nextInt(alarms[u].length);
+        int pick = random.nextInt(firstAlarmOf[users.size()]);
+        int found = Arrays.binarySearch(firstAlarmOf, pick);
+        int u = found >= 0 ? found : -found - 2;
+        while (alarms[u].length == 0 || pick >= firstAlarmOf[u + 1]) {
+            u++;
+        }
+        int a = pick - firstAlarmOf[u];
         Instant previous = latest[u][a];
         Instant at;
         String status = STATUSES[random.nextInt(3)];
