@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The assembled service ({@code standalone} as a child process, a real nats-server), driven through NATS only and
@@ -33,6 +35,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ContractEndToEndTest {
+    private static final Logger LOG = LoggerFactory.getLogger(ContractEndToEndTest.class);
     private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(3);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -164,7 +167,7 @@ class ContractEndToEndTest {
         quietRound(users);
 
         Run.Outcome outcome = run.outcome("kill -9 under load", standalone.bootstrap);
-        System.out.println(outcome.describe() + "; open transactions at the kill: " + open);
+        LOG.info("{}; open transactions at the kill: {}", outcome.describe(), open);
         assertTrue(outcome.ok(), outcome.describe());
         assertTrue(outcome.firstAnswerMillis().get(0) >= 0, "answered again after the restart");
         assertEquals(200 + 1 + 2, outcome.verdict().quietDigests() - quietBefore,

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.TransactionListing;
@@ -30,6 +31,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The fault runs (RELIABILITY.md): each scenario drives the assembled service — real child processes — with a
@@ -45,6 +48,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultRunTest {
+    private static final Logger LOG = LoggerFactory.getLogger(FaultRunTest.class);
     private static final double RATE = Double.parseDouble(System.getProperty("reliability.rate", "2000"));
     private static final int SECONDS = Integer.getInteger("reliability.seconds", 75);
     private static final int USERS = 1_000;
@@ -105,38 +109,31 @@ class FaultRunTest {
     @Test
     @Order(2)
     void ingressKilled() throws Exception {
-        splitScenario("split, kill -9 of the ingress ×2", 1, List.of(), (split, run, workload, notes) -> {
-            for (int kill = 1; kill <= 2; kill++) {
-                pause(SECONDS / 3);
-                fault(run, workload, "kill -9 ingress #" + kill, split.ingress::kill);
-                split.ingress.start();
-            }
-        });
+        killedTwice("ingress", split -> split.ingress);
     }
 
     @Test
     @Order(3)
     void egressKilled() throws Exception {
-        splitScenario("split, kill -9 of the egress ×2", 1, List.of(), (split, run, workload, notes) -> {
-            for (int kill = 1; kill <= 2; kill++) {
-                pause(SECONDS / 3);
-                fault(run, workload, "kill -9 egress #" + kill, split.egress::kill);
-                split.egress.start();
-            }
-        });
+        killedTwice("egress", split -> split.egress);
     }
 
     @Test
     @Order(4)
     void processorKilled() throws Exception {
-        splitScenario("split, kill -9 of the processor ×2", 1, List.of(), (split, run, workload, notes) -> {
+        killedTwice("processor", split -> split.processors.get(0));
+    }
+
+    /** One process of the split deployment killed twice at random moments, restarted each time. */
+    private void killedTwice(String role, Function<Split, ServiceProcess> process) throws Exception {
+        splitScenario("split, kill -9 of the " + role + " ×2", 1, List.of(), (split, run, workload, notes) -> {
             for (int kill = 1; kill <= 2; kill++) {
                 pause(SECONDS / 3);
                 Collection<TransactionListing> open =
                     Deployments.awaitOpenTransactions(split.kafka.bootstrapServers(), OPEN_WAIT);
-                fault(run, workload, "kill -9 processor #" + kill, split.processors.get(0)::kill);
-                notes.add("processor kill #" + kill + ": " + describe(open));
-                split.processors.get(0).start();
+                fault(run, workload, "kill -9 " + role + " #" + kill, process.apply(split)::kill);
+                notes.add(role + " kill #" + kill + ": " + describe(open));
+                process.apply(split).start();
             }
         });
     }
@@ -256,7 +253,7 @@ class FaultRunTest {
             throw e;
         }
         scenarios.add(new Scenario(name, outcome, notes, null));
-        System.out.println(outcome.describe() + "\n  " + String.join("\n  ", notes));
+        LOG.info("{}\n  {}", outcome.describe(), String.join("\n  ", notes));
         assertTrue(outcome.ok(), outcome.describe());
         assertTrue(outcome.firstAnswerMillis().stream().allMatch(ms -> ms >= 0), "answered after every fault");
     }
@@ -346,6 +343,6 @@ class FaultRunTest {
         }
         Path file = Path.of("target", "reliability-report.md");
         Files.writeString(file, report, StandardCharsets.UTF_8);
-        System.out.println("report: " + file.toAbsolutePath());
+        LOG.info("Fault-run report: {}", file.toAbsolutePath());
     }
 }

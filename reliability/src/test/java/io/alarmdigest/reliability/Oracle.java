@@ -114,14 +114,6 @@ final class Oracle {
         stream.add(message);
     }
 
-    synchronized int requestCount() {
-        return requests.size();
-    }
-
-    synchronized Set<String> users() {
-        return new HashSet<>(events.keySet());
-    }
-
     /** Accepted requests without a complete digest in the stream yet. */
     synchronized int unansweredCount() {
         Set<Long> answered = new HashSet<>();
@@ -165,16 +157,11 @@ final class Oracle {
      * between {@code fromNanos} and {@code toNanos}: how long users waited because of a fault; -1 when none.
      */
     synchronized long longestWait(long fromNanos, long toNanos) {
-        Map<String, Long> done = new HashMap<>();
-        for (StreamMessage message : stream) {
-            done.merge(message.digestId(), message.receivedNanos(), Math::max);
-        }
         long longest = -1;
-        for (Map.Entry<String, Long> digest : done.entrySet()) {
-            Long seq = sequenceOf(digest.getKey());
-            Long accepted = seq == null ? null : requestAcceptedNanos.get(seq);
-            if (accepted != null && accepted >= fromNanos && accepted < toNanos) {
-                longest = Math.max(longest, (digest.getValue() - accepted) / 1_000_000);
+        for (Map.Entry<Long, Long> wait : waitsMillis().entrySet()) {
+            long accepted = requestAcceptedNanos.get(wait.getKey());
+            if (accepted >= fromNanos && accepted < toNanos) {
+                longest = Math.max(longest, wait.getValue());
             }
         }
         return longest;
@@ -182,14 +169,24 @@ final class Oracle {
 
     /** Digest latencies (request accepted → last part read from the stream), in milliseconds, sorted. */
     synchronized long[] latenciesMillis() {
+        return waitsMillis().values().stream().mapToLong(Long::longValue).sorted().toArray();
+    }
+
+    /** Per answered request (its stream sequence): from its acceptance to its digest's last part, in ms. */
+    private Map<Long, Long> waitsMillis() {
         Map<String, Long> done = new HashMap<>();
         for (StreamMessage message : stream) {
             done.merge(message.digestId(), message.receivedNanos(), Math::max);
         }
-        return done.entrySet().stream()
-            .filter(e -> sequenceOf(e.getKey()) != null && requestAcceptedNanos.containsKey(sequenceOf(e.getKey())))
-            .mapToLong(e -> (e.getValue() - requestAcceptedNanos.get(sequenceOf(e.getKey()))) / 1_000_000)
-            .sorted().toArray();
+        Map<Long, Long> waits = new HashMap<>();
+        done.forEach((id, at) -> {
+            Long seq = sequenceOf(id);
+            Long accepted = seq == null ? null : requestAcceptedNanos.get(seq);
+            if (accepted != null) {
+                waits.put(seq, (at - accepted) / 1_000_000);
+            }
+        });
+        return waits;
     }
 
     /** What {@link #verify} found. */

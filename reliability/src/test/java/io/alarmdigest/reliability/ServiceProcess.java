@@ -113,16 +113,8 @@ final class ServiceProcess implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
-    long pid() {
-        return process.pid();
-    }
-
     Path log() {
         return log;
-    }
-
-    String name() {
-        return name;
     }
 
     /** A line of the harness in the child's log, so that kills and starts can be found among its own lines. */
