@@ -63,6 +63,11 @@ public final class KafkaProcess implements AutoCloseable {
         return kafka;
     }
 
+    /** The server process's id (for its memory, read from /proc). */
+    public long pid() {
+        return process.pid();
+    }
+
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
     }

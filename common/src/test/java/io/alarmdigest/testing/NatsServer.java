@@ -33,6 +33,11 @@ public final class NatsServer implements AutoCloseable {
         return server;
     }
 
+    /** The server process's id (for its memory, read from /proc). */
+    public long pid() {
+        return process.pid();
+    }
+
     public String url() {
         return "nats://127.0.0.1:" + port;
     }

@@ -20,10 +20,10 @@ import java.util.concurrent.TimeUnit;
  * the digest stream, and brings the run to a quiet point (the input stream drained, one request per user, every
  * request answered) before the oracle's verdict.
  */
-final class Run implements AutoCloseable {
-    static final String INPUT_STREAM = "ALARM_DIGEST_INPUT";
-    static final String DIGEST_STREAM = "ALARM_DIGEST_OUTPUT";
-    static final String DIGEST_SUBJECT = "AlarmDigest";
+public final class Run implements AutoCloseable {
+    public static final String INPUT_STREAM = "ALARM_DIGEST_INPUT";
+    public static final String DIGEST_STREAM = "ALARM_DIGEST_OUTPUT";
+    public static final String DIGEST_SUBJECT = "AlarmDigest";
 
     private final Connection connection;
     private final Oracle oracle = new Oracle(INPUT_STREAM);
@@ -34,23 +34,23 @@ final class Run implements AutoCloseable {
     private final List<String> witnesses = new ArrayList<>();
     private final long started = System.nanoTime();
 
-    Run(String natsUrl, String runId) throws Exception {
+    public Run(String natsUrl, String runId) throws Exception {
         connection = Nats.connect(Options.builder().server(natsUrl).maxReconnects(-1)
             .reconnectWait(Duration.ofMillis(250)).connectionName("reliability-" + runId).build());
         publisher = new Publisher(connection, oracle, runId);
         tap = new DigestTap(connection, DIGEST_STREAM, DIGEST_SUBJECT, oracle);
     }
 
-    Oracle oracle() {
+    public Oracle oracle() {
         return oracle;
     }
 
-    Publisher publisher() {
+    public Publisher publisher() {
         return publisher;
     }
 
     /** Publishes the workload at {@code perSecond} for {@code duration} on another thread. */
-    CompletableFuture<Long> loadInBackground(Workload workload, double perSecond, Duration duration) {
+    public CompletableFuture<Long> loadInBackground(Workload workload, double perSecond, Duration duration) {
         CompletableFuture<Long> done = new CompletableFuture<>();
         Thread thread = new Thread(() -> {
             try {
@@ -69,7 +69,7 @@ final class Run implements AutoCloseable {
      * quiet point: each of these alarms must be in that user's quiet-point digest. Sent right before and right
      * after a fault, they catch a loss that later events of a busy alarm would hide.
      */
-    void witness(Workload workload, String label, int alarms) throws InterruptedException {
+    public void witness(Workload workload, String label, int alarms) throws InterruptedException {
         String user = "witness-" + label + "-" + witnesses.size();
         witnesses.add(user);
         Instant at = Instant.now();
@@ -80,7 +80,7 @@ final class Run implements AutoCloseable {
     }
 
     /** Marks the moment of a fault; its recovery time is measured from here. */
-    void fault(String name) {
+    public void fault(String name) {
         faults.add(System.nanoTime());
         faultNames.add(name);
     }
@@ -90,7 +90,7 @@ final class Run implements AutoCloseable {
      * message leaves once the bridge has it in Kafka), then one request per user (and per witness); waits until
      * every request has its digest. Each of the three waits may take up to {@code timeout}.
      */
-    void quietRound(Collection<String> users, Workload workload, Duration timeout) throws Exception {
+    public void quietRound(Collection<String> users, Workload workload, Duration timeout) throws Exception {
         publisher.awaitAccepted(timeout);
         long deadline = System.nanoTime() + timeout.toNanos();
         JetStreamManagement management = connection.jetStreamManagement();
@@ -121,7 +121,7 @@ final class Run implements AutoCloseable {
     }
 
     /** Waits until every accepted request has a complete digest in the stream. */
-    void awaitAnswers(Duration timeout) throws InterruptedException {
+    public void awaitAnswers(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (oracle.unansweredCount() > 0 && System.nanoTime() < deadline) {
             TimeUnit.MILLISECONDS.sleep(200);
@@ -131,7 +131,7 @@ final class Run implements AutoCloseable {
     }
 
     /** What the run found: the oracle's verdict and the figures around it. */
-    Outcome outcome(String scenario, String bootstrap) {
+    public Outcome outcome(String scenario, String bootstrap) {
         Oracle.Verdict verdict = oracle.verify();
         int computedTwice = DigestTopic.partsWrittenTwice(bootstrap, Duration.ofMinutes(1));
         List<Long> firstAnswers = new ArrayList<>();
@@ -161,11 +161,11 @@ final class Run implements AutoCloseable {
      * digest for a request accepted after it; {@code longestWaitMillis}: per fault, the longest a request accepted
      * from 5 s before it until the next fault waited for its digest (every partition back at work).
      */
-    record Outcome(String scenario, List<String> faults, Oracle.Verdict verdict, long accepted, long publishRetries,
+    public record Outcome(String scenario, List<String> faults, Oracle.Verdict verdict, long accepted, long publishRetries,
                    long copiesOnSubject, int computedTwice, int witnessUsers, List<Long> firstAnswerMillis,
                    List<Long> longestWaitMillis,
                    long[] latenciesMillis, Duration took) {
-        long percentile(double p) {
+        public long percentile(double p) {
             if (latenciesMillis.length == 0) {
                 return -1;
             }
@@ -173,11 +173,11 @@ final class Run implements AutoCloseable {
         }
 
         /** The oracle's verdict holds and no digest part was committed twice in Kafka. */
-        boolean ok() {
+        public boolean ok() {
             return verdict.ok() && computedTwice == 0;
         }
 
-        String describe() {
+        public String describe() {
             return scenario + ": " + verdict.summary() + "; " + computedTwice + " digest parts committed twice in "
                 + "Kafka; " + witnessUsers + " witness users; faults " + faults + ", first answer after "
                 + firstAnswerMillis + " ms, longest wait " + longestWaitMillis + " ms; " + copiesOnSubject + " re-publications seen on the subject; " + publishRetries

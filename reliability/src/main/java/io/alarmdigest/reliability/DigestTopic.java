@@ -20,14 +20,14 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * (its dedupe failing on a redelivered request) shows even when NATS refuses the second copy by its
  * {@code Nats-Msg-Id}.
  */
-final class DigestTopic {
-    static final String TOPIC = "alarm-digest";
+public final class DigestTopic {
+    public static final String TOPIC = "alarm-digest";
 
     private DigestTopic() {
     }
 
     /** How many committed digest parts repeat a {@code digest-id} and {@code digest-part} written before. */
-    static int partsWrittenTwice(String bootstrap, Duration timeout) {
+    public static int partsWrittenTwice(String bootstrap, Duration timeout) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -18,27 +18,27 @@ import java.util.UUID;
  * redelivery would), a share tied on {@code ChangedAt} with another status, and digest requests interleaved. Times
  * come with every offset and precision the contract allows; names and statuses sometimes in another case.
  */
-final class Workload {
+public final class Workload {
     /**
      * One message to publish: a status change ({@code event} set), a digest request ({@code user} set), or bad input
      * (neither), which the oracle does not expect to change anything.
      */
-    record Message(String subject, byte[] payload, String user, Oracle.Event event) {
-        boolean isRequest() {
+    public record Message(String subject, byte[] payload, String user, Oracle.Event event) {
+        public boolean isRequest() {
             return event == null && user != null;
         }
 
-        boolean isBad() {
+        public boolean isBad() {
             return event == null && user == null;
         }
 
-        static Message bad(String subject, byte[] payload) {
+        public static Message bad(String subject, byte[] payload) {
             return new Message(subject, payload, null, null);
         }
     }
 
-    static final String STATUS_SUBJECT = "AlarmStatusChanged";
-    static final String REQUEST_SUBJECT = "SendAlarmDigest";
+    public static final String STATUS_SUBJECT = "AlarmStatusChanged";
+    public static final String REQUEST_SUBJECT = "SendAlarmDigest";
     private static final String[] STATUSES = {"CLEARED", "WARNING", "CRITICAL"};
     private static final String[] OFFSETS = {"Z", "+02:00", "-05:30", "+00:00", "+14:00"};
     private static final int HISTORY = 2_000;
@@ -53,8 +53,10 @@ final class Workload {
     private final List<Message> history = new ArrayList<>();
     private final double requestShare;
     private final int bigUsers;
+    /** {@link #next} picks among the first {@code active} users only (all by default). */
+    private int active;
 
-    Workload(long seed, int userCount, int alarmsPerUser, double requestShare) {
+    public Workload(long seed, int userCount, int alarmsPerUser, double requestShare) {
         this(seed, userCount, alarmsPerUser, requestShare, 0, 0);
     }
 
@@ -62,7 +64,7 @@ final class Workload {
      * {@code bigUsers} more users with {@code alarmsPerBigUser} alarms each, whose digests run into several parts.
      * Status changes pick an alarm at random, so a user's share of them follows their number of alarms.
      */
-    Workload(long seed, int userCount, int alarmsPerUser, double requestShare, int bigUsers, int alarmsPerBigUser) {
+    public Workload(long seed, int userCount, int alarmsPerUser, double requestShare, int bigUsers, int alarmsPerBigUser) {
         this.random = new Random(seed);
         this.requestShare = requestShare;
         this.bigUsers = bigUsers;
@@ -71,6 +73,7 @@ final class Workload {
         this.latest = new Instant[all][];
         this.latestStatus = new String[all][];
         this.firstAlarmOf = new int[all + 1];
+        this.active = all;
         Instant start = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         for (int u = 0; u < all; u++) {
             int count = u < userCount ? alarmsPerUser : alarmsPerBigUser;
@@ -88,24 +91,48 @@ final class Workload {
         }
     }
 
-    List<String> users() {
+    public List<String> users() {
         return users;
     }
 
+    /** From now on {@link #next} picks among the first {@code count} users (for a state that grows). */
+    public void limitTo(int count) {
+        if (count < 1 || count > users.size()) {
+            throw new IllegalArgumentException("between 1 and " + users.size() + " users, not " + count);
+        }
+        this.active = count;
+    }
+
+    public int alarmsOf(int user) {
+        return alarms[user].length;
+    }
+
+    /**
+     * A status change that makes alarm {@code alarm} of user {@code user} active and changed: WARNING or CRITICAL,
+     * whichever it is not now, a millisecond after its latest change. In order, so its next digest must list it.
+     */
+    public Message raise(int user, int alarm) {
+        Instant at = latest[user][alarm].plusMillis(1);
+        String status = "WARNING".equals(latestStatus[user][alarm]) ? "CRITICAL" : "WARNING";
+        latest[user][alarm] = at;
+        latestStatus[user][alarm] = status;
+        return event(users.get(user), alarms[user][alarm], status, at);
+    }
+
     /** The next message: mostly status changes, {@code requestShare} digest requests. */
-    Message next() {
+    public Message next() {
         double roll = random.nextDouble();
         if (roll < requestShare) {
             // A few requests more for the big users, so that they come often enough to be hit by faults and
             // seldom enough for their digests to hold several parts' worth of changes.
             boolean big = bigUsers > 0 && random.nextInt(100) == 0;
             return request(users.get(big ? users.size() - 1 - random.nextInt(bigUsers)
-                : random.nextInt(users.size())));
+                : random.nextInt(active)));
         }
         if (roll < requestShare + 0.05 && !history.isEmpty()) {
             return history.get(random.nextInt(history.size())); // sent again, as a redelivery
         }
-        int pick = random.nextInt(firstAlarmOf[users.size()]);
+        int pick = random.nextInt(firstAlarmOf[active]);
         int found = Arrays.binarySearch(firstAlarmOf, pick);
         int u = found >= 0 ? found : -found - 2;
         while (alarms[u].length == 0 || pick >= firstAlarmOf[u + 1]) {
@@ -137,14 +164,14 @@ final class Workload {
         return event;
     }
 
-    Message request(String user) {
+    public Message request(String user) {
         String name = random.nextInt(20) == 0 ? "userId" : "UserID";
         return new Message(REQUEST_SUBJECT, ("{\"" + name + "\":\"" + user + "\"}").getBytes(StandardCharsets.UTF_8),
             user, null);
     }
 
     /** A status change as a producer would write it (field names and status in any case, any offset). */
-    Message event(String user, String alarm, String status, Instant at) {
+    public Message event(String user, String alarm, String status, Instant at) {
         boolean oddCase = random.nextInt(20) == 0;
         String statusText = oddCase ? status.toLowerCase(Locale.ROOT) : status;
         String extra = random.nextInt(30) == 0 ? ",\"Source\":{\"agent\":\"a-7\",\"tags\":[1,2]}" : "";

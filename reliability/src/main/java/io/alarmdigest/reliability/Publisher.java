@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * published again with the same {@code Nats-Msg-Id} until it does: the stream stores it once, and a retried request
  * is still one request. Load is paced to a rate; the number of unacknowledged messages is bounded.
  */
-final class Publisher implements AutoCloseable {
+public final class Publisher implements AutoCloseable {
     private static final int MAX_OUTSTANDING = 2_000;
     private static final long RETRY_DELAY_MS = 250;
 
@@ -39,7 +39,7 @@ final class Publisher implements AutoCloseable {
     private volatile boolean loadStopped;
     private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
 
-    Publisher(Connection connection, Oracle oracle, String runId) throws IOException {
+    public Publisher(Connection connection, Oracle oracle, String runId) throws IOException {
         this.jetStream = connection.jetStream();
         this.oracle = oracle;
         this.runId = runId;
@@ -47,7 +47,7 @@ final class Publisher implements AutoCloseable {
 
     /** Publishes {@code message}; {@code quiet} marks a request sent after the input drained. Blocks when too many
      *  are unacknowledged. */
-    void publish(Workload.Message message, boolean quiet) throws InterruptedException {
+    public void publish(Workload.Message message, boolean quiet) throws InterruptedException {
         outstanding.acquire();
         attempt(message, runId + "-" + sent.incrementAndGet(), quiet);
     }
@@ -95,7 +95,7 @@ final class Publisher implements AutoCloseable {
      * The pace is held against the clock, so a stall (NATS away) is followed by a catch-up burst, as real
      * producers that buffer would do.
      */
-    long run(Workload workload, double perSecond, Duration duration) throws InterruptedException {
+    public long run(Workload workload, double perSecond, Duration duration) throws InterruptedException {
         long start = System.nanoTime();
         long end = start + duration.toNanos();
         long count = 0;
@@ -112,12 +112,12 @@ final class Publisher implements AutoCloseable {
     }
 
     /** Ends a running {@link #run} early. */
-    void stopLoad() {
+    public void stopLoad() {
         loadStopped = true;
     }
 
     /** Waits until every message published so far is acknowledged. */
-    void awaitAccepted(Duration timeout) throws InterruptedException {
+    public void awaitAccepted(Duration timeout) throws InterruptedException {
         if (!outstanding.tryAcquire(MAX_OUTSTANDING, timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError((MAX_OUTSTANDING - outstanding.availablePermits())
                 + " messages still unacknowledged by the input stream after " + timeout);
@@ -128,12 +128,12 @@ final class Publisher implements AutoCloseable {
         }
     }
 
-    long accepted() {
+    public long accepted() {
         return accepted.get();
     }
 
     /** Publish attempts that got no acknowledgement in time and were made again. */
-    long retried() {
+    public long retried() {
         return republished.get();
     }
 

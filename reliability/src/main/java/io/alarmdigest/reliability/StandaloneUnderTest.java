@@ -9,12 +9,12 @@ import java.util.List;
  * The quick suites' service: a nats-server of its own and {@code standalone} as a child process on free ports,
  * with a {@link Run} attached to it. Closing stops the service gracefully (SIGTERM), then NATS.
  */
-final class StandaloneUnderTest implements AutoCloseable {
-    final NatsServer nats;
-    final ServiceProcess service;
-    final Run run;
+public final class StandaloneUnderTest implements AutoCloseable {
+    public final NatsServer nats;
+    public final ServiceProcess service;
+    public final Run run;
     /** The embedded Kafka's address, for what only Kafka shows (open transactions, dead letters). */
-    final String bootstrap;
+    public final String bootstrap;
 
     private StandaloneUnderTest(NatsServer nats, ServiceProcess service, Run run, String bootstrap) {
         this.nats = nats;
@@ -24,7 +24,7 @@ final class StandaloneUnderTest implements AutoCloseable {
     }
 
     /** Starts it all under a new temporary directory named after {@code name}; {@code settings}: --set args. */
-    static StandaloneUnderTest start(String name, List<String> settings) throws Exception {
+    public static StandaloneUnderTest start(String name, List<String> settings) throws Exception {
         Path dir = Files.createTempDirectory(name);
         NatsServer nats = NatsServer.start();
         ServiceProcess service = null;

@@ -22,37 +22,46 @@ import java.util.concurrent.TimeUnit;
  * with the {@code alarm-digest} command line. Its output goes to a log file; start returns once it printed its
  * ready line. {@link #kill()} is SIGKILL: no shutdown hook, no flush, nothing graceful.
  */
-final class ServiceProcess implements AutoCloseable {
+public final class ServiceProcess implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
 
     private final String name;
     private final List<String> arguments;
     private final String readyLine;
+    private final List<String> jvmOptions;
     private final Path log;
     private Process process;
     private int starts;
 
-    private ServiceProcess(String name, List<String> arguments, String readyLine, Path log) {
+    private ServiceProcess(String name, List<String> jvmOptions, List<String> arguments, String readyLine, Path log) {
         this.name = name;
+        this.jvmOptions = jvmOptions;
         this.arguments = arguments;
         this.readyLine = readyLine;
         this.log = log;
     }
 
     /** Starts {@code alarm-digest <arguments>} and waits for the output line starting with {@code readyLine}. */
-    static ServiceProcess start(String name, Path logDir, String readyLine, List<String> arguments)
+    public static ServiceProcess start(String name, Path logDir, String readyLine, List<String> arguments)
         throws IOException, InterruptedException {
-        ServiceProcess service = new ServiceProcess(name, List.copyOf(arguments), readyLine,
+        return start(name, logDir, readyLine, List.of("-Xmx512m"), arguments);
+    }
+
+    /** As {@link #start(String, Path, String, List)}, with the child JVM's options (heap size, GC, ...). */
+    public static ServiceProcess start(String name, Path logDir, String readyLine, List<String> jvmOptions,
+                                      List<String> arguments) throws IOException, InterruptedException {
+        ServiceProcess service = new ServiceProcess(name, List.copyOf(jvmOptions), List.copyOf(arguments), readyLine,
             logDir.resolve(name + ".log"));
         service.start();
         return service;
     }
 
     /** Starts the process again with the same arguments (after {@link #kill()} or {@link #stop()}). */
-    void start() throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-            "-Djava.io.tmpdir=" + log.getParent(), "-cp", System.getProperty("java.class.path"),
+    public void start() throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-Djava.io.tmpdir=" + log.getParent(), "-cp", System.getProperty("java.class.path"),
             AlarmDigest.class.getName()));
         command.addAll(arguments);
         starts++;
@@ -92,13 +101,13 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     /** SIGKILL, and waits until the process is gone. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         note("kill -9");
         process.destroyForcibly().waitFor();
     }
 
     /** SIGTERM (a graceful stop), and waits up to a minute. */
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         if (process != null && process.isAlive()) {
             note("stop (SIGTERM)");
             process.destroy();
@@ -109,11 +118,20 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
-    boolean isAlive() {
+    /** The running process's id (for its memory, read from /proc). */
+    public long pid() {
+        return process.pid();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public boolean isAlive() {
         return process != null && process.isAlive();
     }
 
-    Path log() {
+    public Path log() {
         return log;
     }
 

@@ -10,20 +10,20 @@ import java.util.List;
  * The split deployment: a nats-server, a Kafka broker in a JVM of its own, the processor(s), the ingress and the
  * egress, each a separate process that can be killed alone.
  */
-final class Split implements AutoCloseable {
-    final NatsServer nats;
-    final KafkaProcess kafka;
-    final List<ServiceProcess> processors = new ArrayList<>();
-    final List<Path> stateDirs = new ArrayList<>();
-    ServiceProcess ingress;
-    ServiceProcess egress;
+public final class Split implements AutoCloseable {
+    public final NatsServer nats;
+    public final KafkaProcess kafka;
+    public final List<ServiceProcess> processors = new ArrayList<>();
+    public final List<Path> stateDirs = new ArrayList<>();
+    public ServiceProcess ingress;
+    public ServiceProcess egress;
 
     private Split(NatsServer nats, KafkaProcess kafka) {
         this.nats = nats;
         this.kafka = kafka;
     }
 
-    static Split start(Path dir, int processorCount, List<String> processorSettings) throws Exception {
+    public static Split start(Path dir, int processorCount, List<String> processorSettings) throws Exception {
         Split split = new Split(NatsServer.start(), KafkaProcess.start());
         try {
             String bootstrap = split.kafka.bootstrapServers();

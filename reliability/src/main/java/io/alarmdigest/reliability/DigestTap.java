@@ -17,24 +17,28 @@ import java.util.concurrent.atomic.AtomicLong;
  * whatever restarts), handed to the oracle; and, as a plain subscriber on the digest subject, the copies that a
  * re-publication after a crash puts on the wire (same {@code Nats-Msg-Id}), which the stream itself refuses.
  */
-final class DigestTap implements AutoCloseable {
+public final class DigestTap implements AutoCloseable {
     private final JetStreamManagement management;
     private final String stream;
     private final Oracle oracle;
     private final Dispatcher dispatcher;
     private final Map<String, Integer> seenOnSubject = new HashMap<>();
+    /** Nats-Msg-Id → when the subscriber first saw it: a digest's arrival without the stream reader's polling. */
+    private final Map<String, Long> firstSeenNanos = new HashMap<>();
     private final AtomicLong copies = new AtomicLong();
     private final Thread reader;
     private volatile boolean running = true;
     private long next = 1;
 
-    DigestTap(Connection connection, String stream, String subject, Oracle oracle) throws IOException {
+    public DigestTap(Connection connection, String stream, String subject, Oracle oracle) throws IOException {
         this.management = connection.jetStreamManagement();
         this.stream = stream;
         this.oracle = oracle;
         this.dispatcher = connection.createDispatcher(message -> {
+            long now = System.nanoTime();
             String id = message.getHeaders() == null ? null : message.getHeaders().getFirst("Nats-Msg-Id");
             synchronized (seenOnSubject) {
+                firstSeenNanos.putIfAbsent(String.valueOf(id), now);
                 if (seenOnSubject.merge(String.valueOf(id), 1, Integer::sum) > 1) {
                     copies.incrementAndGet();
                 }
@@ -51,10 +55,10 @@ final class DigestTap implements AutoCloseable {
             try {
                 MessageInfo message = management.getMessage(stream, next);
                 Headers headers = message.getHeaders() == null ? new Headers() : message.getHeaders();
+                String msgId = String.valueOf(headers.getFirst("Nats-Msg-Id"));
                 oracle.digestMessage(new Oracle.StreamMessage(message.getSeq(),
                     String.valueOf(headers.getFirst("Digest-Id")), number(headers.getFirst("Digest-Part")),
-                    number(headers.getFirst("Digest-Parts")), String.valueOf(headers.getFirst("Nats-Msg-Id")),
-                    message.getData(), System.nanoTime()));
+                    number(headers.getFirst("Digest-Parts")), msgId, message.getData(), arrival(msgId)));
                 next++;
             } catch (JetStreamApiException | IOException | RuntimeException e) {
                 // Not stored yet, or NATS is away: look again shortly.
@@ -64,6 +68,15 @@ final class DigestTap implements AutoCloseable {
                     return;
                 }
             }
+        }
+    }
+
+    /** When a part arrived: as the subscriber saw it, or now (the reader found it first). */
+    private long arrival(String msgId) {
+        long now = System.nanoTime();
+        synchronized (seenOnSubject) {
+            Long seen = firstSeenNanos.remove(msgId);
+            return seen == null ? now : Math.min(seen, now);
         }
     }
 
@@ -77,7 +90,7 @@ final class DigestTap implements AutoCloseable {
     }
 
     /** Messages seen on the subject whose Nats-Msg-Id had been seen before: re-publications. */
-    long copiesOnSubject() {
+    public long copiesOnSubject() {
         return copies.get();
     }
 

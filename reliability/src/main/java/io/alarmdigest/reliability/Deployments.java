@@ -26,14 +26,14 @@ import org.apache.kafka.clients.admin.TransactionState;
  * shipped defaults only shorten waits, so that what a killed process held comes back within a run's time; no
  * guarantee is changed.
  */
-final class Deployments {
-    static final String PROCESSOR_GROUP = "alarm-digest-processor";
+public final class Deployments {
+    public static final String PROCESSOR_GROUP = "alarm-digest-processor";
 
     private Deployments() {
     }
 
     /** Shorter waits than the defaults (see the class comment); each named where it matters in RELIABILITY.md. */
-    static List<String> fasterRecovery() {
+    public static List<String> fasterRecovery() {
         return sets(Map.of(
             // What a killed ingress held is redelivered after the AckWait (default 90 s).
             "ingress.ack.wait.ms", "15000",
@@ -42,7 +42,7 @@ final class Deployments {
             "session.timeout.ms", "10000", "heartbeat.interval.ms", "2000"));
     }
 
-    static ServiceProcess standalone(Path dir, String natsUrl, int kafkaPort, int controllerPort, List<String> extra)
+    public static ServiceProcess standalone(Path dir, String natsUrl, int kafkaPort, int controllerPort, List<String> extra)
         throws IOException, InterruptedException {
         List<String> args = new ArrayList<>(List.of("standalone", "--data-dir", dir.resolve("data").toString(),
             "--kafka-port", Integer.toString(kafkaPort), "--controller-port", Integer.toString(controllerPort),
@@ -53,7 +53,7 @@ final class Deployments {
     }
 
     /** A bridge process with {@code roles} (ingress, egress or both). */
-    static ServiceProcess bridge(String name, Path dir, String natsUrl, String bootstrap, String roles)
+    public static ServiceProcess bridge(String name, Path dir, String natsUrl, String bootstrap, String roles)
         throws IOException, InterruptedException {
         List<String> args = new ArrayList<>(List.of("bridge", "--http-port", "-1", "--set", "nats.urls=" + natsUrl,
             "--set", "bootstrap.servers=" + bootstrap, "--set", "bridge.roles=" + roles));
@@ -62,7 +62,7 @@ final class Deployments {
     }
 
     /** A processor process with its own state directory. */
-    static ServiceProcess processor(String name, Path dir, String bootstrap, Path stateDir, List<String> extra)
+    public static ServiceProcess processor(String name, Path dir, String bootstrap, Path stateDir, List<String> extra)
         throws IOException, InterruptedException {
         List<String> args = new ArrayList<>(List.of("processor", "--http-port", "-1",
             "--set", "bootstrap.servers=" + bootstrap, "--set", "state.dir=" + stateDir));
@@ -71,7 +71,7 @@ final class Deployments {
         return ServiceProcess.start(name, dir, "processor ready", args);
     }
 
-    static List<String> sets(Map<String, String> settings) {
+    public static List<String> sets(Map<String, String> settings) {
         List<String> args = new ArrayList<>();
         new TreeMap<>(settings).forEach((key, value) -> {
             args.add("--set");
@@ -80,11 +80,11 @@ final class Deployments {
         return args;
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         return Ports.free();
     }
 
-    static Admin admin(String bootstrap) {
+    public static Admin admin(String bootstrap) {
         return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
             AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000));
     }
@@ -94,7 +94,7 @@ final class Deployments {
      * at this moment leaves for the broker to abort. Empty when none opened in time; null when the broker could not
      * say (it may still be loading its transaction state after a restart).
      */
-    static Collection<TransactionListing> awaitOpenTransactions(String bootstrap, Duration timeout)
+    public static Collection<TransactionListing> awaitOpenTransactions(String bootstrap, Duration timeout)
         throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Admin admin = admin(bootstrap)) {
@@ -116,7 +116,7 @@ final class Deployments {
     }
 
     /** Which member of the processor group owns how many partitions, e.g. {@code {p1=12, p2=12}}. */
-    static Map<String, Integer> processorAssignment(String bootstrap) {
+    public static Map<String, Integer> processorAssignment(String bootstrap) {
         try (Admin admin = admin(bootstrap)) {
             ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(PROCESSOR_GROUP)).all()
                 .get(10, TimeUnit.SECONDS).get(PROCESSOR_GROUP);

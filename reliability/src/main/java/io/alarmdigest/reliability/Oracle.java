@@ -42,29 +42,29 @@ import java.util.TreeMap;
  *       nothing lost, nothing repeated.</li>
  * </ul>
  */
-final class Oracle {
+public final class Oracle {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> SEVERITY = List.of("CLEARED", "WARNING", "CRITICAL");
 
     /** An accepted event, as the oracle knows it. */
-    record Event(String user, String alarm, String status, Instant at) {
-        int severity() {
+    public record Event(String user, String alarm, String status, Instant at) {
+        public int severity() {
             return SEVERITY.indexOf(status);
         }
 
         /** Contract rule 1: ChangedAt first, then severity. */
-        int compareVersion(Instant otherAt, String otherStatus) {
+        public int compareVersion(Instant otherAt, String otherStatus) {
             int byTime = at.compareTo(otherAt);
             return byTime != 0 ? byTime : Integer.compare(severity(), SEVERITY.indexOf(otherStatus));
         }
     }
 
     /** One alarm as a digest listed it. */
-    record Listed(String alarm, String status, String latestChangedAt) {
+    public record Listed(String alarm, String status, String latestChangedAt) {
     }
 
     /** A message read from the digest stream. */
-    record StreamMessage(long streamSeq, String digestId, int part, int parts, String msgId, byte[] payload,
+    public record StreamMessage(long streamSeq, String digestId, int part, int parts, String msgId, byte[] payload,
                          long receivedNanos) {
     }
 
@@ -82,17 +82,17 @@ final class Oracle {
     private final Set<String> retriedRequestUsers = new HashSet<>();
     private final List<StreamMessage> stream = new ArrayList<>();
 
-    Oracle(String inputStream) {
+    public Oracle(String inputStream) {
         this.inputStream = inputStream;
     }
 
-    synchronized void eventAccepted(Event event) {
+    public synchronized void eventAccepted(Event event) {
         events.computeIfAbsent(event.user(), u -> new HashMap<>())
             .computeIfAbsent(event.alarm(), a -> new ArrayList<>()).add(event);
     }
 
     /** A request the input stream stored under {@code seq}; {@code quiet}: sent after the input drained. */
-    synchronized void requestAccepted(long seq, String user, boolean quiet) {
+    public synchronized void requestAccepted(long seq, String user, boolean quiet) {
         String earlier = requests.putIfAbsent(seq, user);
         if (earlier != null && !earlier.equals(user)) {
             throw new IllegalStateException("stream sequence " + seq + " acknowledged for two users");
@@ -106,16 +106,16 @@ final class Oracle {
     }
 
     /** A request of {@code user} got no publish acknowledgement in time and is published again. */
-    synchronized void requestRetried(String user) {
+    public synchronized void requestRetried(String user) {
         retriedRequestUsers.add(user);
     }
 
-    synchronized void digestMessage(StreamMessage message) {
+    public synchronized void digestMessage(StreamMessage message) {
         stream.add(message);
     }
 
     /** Accepted requests without a complete digest in the stream yet. */
-    synchronized int unansweredCount() {
+    public synchronized int unansweredCount() {
         Set<Long> answered = new HashSet<>();
         for (Map.Entry<String, List<StreamMessage>> digest : assemble(new ArrayList<>())) {
             answered.add(sequenceOf(digest.getKey()));
@@ -124,7 +124,7 @@ final class Oracle {
     }
 
     /** The parts (payloads) of the last complete digest answering a request of {@code user}, in part order. */
-    synchronized List<byte[]> lastDigest(String user) {
+    public synchronized List<byte[]> lastDigest(String user) {
         List<byte[]> last = List.of();
         for (Map.Entry<String, List<StreamMessage>> digest : assemble(new ArrayList<>())) {
             Long seq = sequenceOf(digest.getKey());
@@ -139,7 +139,7 @@ final class Oracle {
      * The first moment after {@code sinceNanos} at which a digest arrived for a request accepted after it, or -1:
      * when the service answered again after a fault.
      */
-    synchronized long firstAnswerAfter(long sinceNanos) {
+    public synchronized long firstAnswerAfter(long sinceNanos) {
         long first = -1;
         for (StreamMessage message : stream) {
             Long seq = sequenceOf(message.digestId());
@@ -156,7 +156,7 @@ final class Oracle {
      * The longest wait (request accepted → digest complete in the stream, in milliseconds) of the requests accepted
      * between {@code fromNanos} and {@code toNanos}: how long users waited because of a fault; -1 when none.
      */
-    synchronized long longestWait(long fromNanos, long toNanos) {
+    public synchronized long longestWait(long fromNanos, long toNanos) {
         long longest = -1;
         for (Map.Entry<Long, Long> wait : waitsMillis().entrySet()) {
             long accepted = requestAcceptedNanos.get(wait.getKey());
@@ -168,8 +168,24 @@ final class Oracle {
     }
 
     /** Digest latencies (request accepted → last part read from the stream), in milliseconds, sorted. */
-    synchronized long[] latenciesMillis() {
+    public synchronized long[] latenciesMillis() {
         return waitsMillis().values().stream().mapToLong(Long::longValue).sorted().toArray();
+    }
+
+    /**
+     * Digest latencies of the requests accepted between {@code fromNanos} and {@code toNanos} ({@link System#nanoTime}),
+     * in milliseconds, sorted; requests not answered (yet) are not in it: {@link #unansweredCount} tells.
+     */
+    public synchronized long[] latenciesMillis(long fromNanos, long toNanos) {
+        return waitsMillis().entrySet().stream().filter(wait -> {
+            long accepted = requestAcceptedNanos.get(wait.getKey());
+            return accepted >= fromNanos && accepted < toNanos;
+        }).mapToLong(Map.Entry::getValue).sorted().toArray();
+    }
+
+    /** Accepted requests (answered or not) between {@code fromNanos} and {@code toNanos}. */
+    public synchronized int requestsAccepted(long fromNanos, long toNanos) {
+        return (int) requestAcceptedNanos.values().stream().filter(at -> at >= fromNanos && at < toNanos).count();
     }
 
     /** Per answered request (its stream sequence): from its acceptance to its digest's last part, in ms. */
@@ -190,14 +206,14 @@ final class Oracle {
     }
 
     /** What {@link #verify} found. */
-    record Verdict(List<String> failures, int requests, int digests, int secondDigests, int duplicatesInStream,
+    public record Verdict(List<String> failures, int requests, int digests, int secondDigests, int duplicatesInStream,
                    int listedAlarms, int quietDigests, int alarmsPendingAtQuietPoint, int events, int unanswered,
                    int lostAtQuietPoint, int unjustified, int ambiguous, int splitDigests) {
-        boolean ok() {
+        public boolean ok() {
             return failures.isEmpty();
         }
 
-        String summary() {
+        public String summary() {
             return String.format("%,d events, %,d requests, %,d digests (%,d in several parts; %,d alarms listed), "
                     + "%,d unanswered, %,d second digests, %,d duplicates in the stream, %,d unjustified listings, "
                     + "quiet point: %,d digests holding %,d pending alarms, %,d lost, %,d ambiguous (a retried request "
@@ -209,7 +225,7 @@ final class Oracle {
     }
 
     /** Checks everything read so far against everything sent (see the class comment). */
-    synchronized Verdict verify() {
+    public synchronized Verdict verify() {
         List<String> failures = new ArrayList<>();
         Set<String> msgIds = new HashSet<>();
         int duplicatesInStream = 0;
@@ -494,7 +510,7 @@ final class Oracle {
     }
 
     /** Go's time.RFC3339Nano in UTC: the fraction without trailing zeros, none when zero. */
-    static String goRfc3339Nano(Instant at) {
+    public static String goRfc3339Nano(Instant at) {
         String iso = DateTimeFormatter.ISO_INSTANT.format(at); // fraction in groups of three digits, or none
         int dot = iso.indexOf('.');
         if (dot < 0) {
