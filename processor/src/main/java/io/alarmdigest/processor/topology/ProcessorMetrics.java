@@ -34,6 +34,16 @@ final class ProcessorMetrics implements AutoCloseable {
         return sensor;
     }
 
+    /**
+     * A timing named {@code operation}: {@code <operation>-latency-avg} and {@code -latency-max} (milliseconds, over
+     * the metrics sample window) besides {@code -rate} and {@code -total}.
+     */
+    Sensor latency(String operation) {
+        Sensor sensor = metrics.addLatencyRateTotalSensor(SCOPE, taskId, operation, Sensor.RecordingLevel.INFO);
+        sensors.add(sensor);
+        return sensor;
+    }
+
     @Override
     public void close() {
         sensors.forEach(metrics::removeSensor);
