@@ -4,7 +4,6 @@ import io.alarmdigest.logging.RateLimitedLog;
 import io.alarmdigest.model.HeaderNames;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
-import io.nats.client.JetStreamApiException;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.PublishAck;
 import io.nats.client.impl.Headers;
@@ -13,8 +12,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -32,7 +35,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Kafka → NATS, at least once. Reads committed digests from {@code alarm-digest} in a consumer group and publishes
- * each part, in partition order, on the digest subject with the contract's headers ({@code Digest-Id},
+ * each part, in partition order for each user, on the digest subject with the contract's headers ({@code Digest-Id},
  * {@code Digest-Part}, {@code Digest-Parts}, {@code Nats-Msg-Id}). The offset is committed only after NATS confirmed:
  * a JetStream acknowledgement when the digest stream is provisioned (the stream drops a re-publication by its
  * {@code Nats-Msg-Id}), otherwise a core publish followed by a flush round trip. A failed publication is retried,
@@ -41,6 +44,8 @@ import org.slf4j.LoggerFactory;
 final class Egress implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Egress.class);
     private static final Duration POLL = Duration.ofMillis(500);
+    /** Most JetStream publications awaiting their acknowledgement at once. */
+    private static final int WAVE = 256;
 
     private final BridgeConfig config;
     private final Connection nats;
@@ -134,31 +139,63 @@ final class Egress implements AutoCloseable {
      * partition order even when one has to be published again; returns the index of the first record not
      * confirmed.
      */
-    private int publishJetStream(List<ConsumerRecord<String, byte[]>> batch, int from) {
-        for (int i = from; i < batch.size(); i++) {
-            ConsumerRecord<String, byte[]> record = batch.get(i);
-            Headers headers = natsHeaders(record);
-            PublishOptions options = PublishOptions.builder()
-                .messageId(headers.getFirst("Nats-Msg-Id"))
-                .expectedStream(config.digestStream())
-                .streamTimeout(config.egressPublishTimeout())
-                .build();
-            try {
-                PublishAck ack = jetStream.publish(config.digestSubject(), headers, record.value(), options);
-                if (ack.isDuplicate()) {
-                    metrics.increment(BridgeMetrics.EGRESS_DUPLICATES_DROPPED);
-                } else {
-                    metrics.digestLatency(System.currentTimeMillis() - record.timestamp());
+    /**
+     * Publishes in waves: each wave sends, without waiting, the next records up to one of a user who already has a
+     * record in the wave (at most {@value #WAVE} records), then waits for all their acknowledgements. One user's
+     * parts and digests are thus stored one after the other in partition order, as if published one at a time,
+     * while the acknowledgements of different users' digests overlap (one at a time, the egress waited a round
+     * trip per part and fell behind under load; BENCHMARK.md). Returns the index of the first record of a wave that
+     * NATS did not confirm; its later records that were stored come back as duplicates when published again, and
+     * none of them belongs to the same user.
+     */
+    private int publishJetStream(List<ConsumerRecord<String, byte[]>> batch, int from) throws InterruptedException {
+        int next = from;
+        while (next < batch.size()) {
+            Set<String> users = new HashSet<>();
+            List<CompletableFuture<PublishAck>> acks = new ArrayList<>();
+            int waveStart = next;
+            while (next < batch.size() && acks.size() < WAVE && users.add(String.valueOf(batch.get(next).key()))) {
+                try {
+                    acks.add(publishAsync(batch.get(next)));
+                } catch (RuntimeException e) {
+                    // Not connected and the reconnect buffer is full, a record over the server's max_payload: not
+                    // confirmed, so tried again; an operator must fix the last one.
+                    log.warn("jetstream", "JetStream publication failed: {}", e.toString());
+                    acks.add(CompletableFuture.failedFuture(e));
+                    next++;
+                    break;
                 }
-                metrics.increment(BridgeMetrics.EGRESS_OUT);
-            } catch (IOException | JetStreamApiException | RuntimeException e) {
-                // Not connected (or the reconnect buffer is full), no acknowledgement in time, a record over the
-                // server's max_payload: not confirmed, so tried again; an operator must fix the last one.
-                log.warn("jetstream", "JetStream publication failed: {}", e.toString());
-                return i;
+                next++;
+            }
+            for (int i = 0; i < acks.size(); i++) {
+                ConsumerRecord<String, byte[]> record = batch.get(waveStart + i);
+                try {
+                    PublishAck ack = acks.get(i).get(config.egressPublishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                    if (ack.isDuplicate()) {
+                        metrics.increment(BridgeMetrics.EGRESS_DUPLICATES_DROPPED);
+                    } else {
+                        metrics.digestLatency(System.currentTimeMillis() - record.timestamp());
+                    }
+                    metrics.increment(BridgeMetrics.EGRESS_OUT);
+                } catch (ExecutionException | TimeoutException e) {
+                    // No acknowledgement in time, or an error (wrong stream, not connected): tried again from here.
+                    log.warn("jetstream", "JetStream publication failed: {}",
+                        (e instanceof ExecutionException ? e.getCause() : e).toString());
+                    return waveStart + i;
+                }
             }
         }
         return batch.size();
+    }
+
+    private CompletableFuture<PublishAck> publishAsync(ConsumerRecord<String, byte[]> record) {
+        Headers headers = natsHeaders(record);
+        PublishOptions options = PublishOptions.builder()
+            .messageId(headers.getFirst("Nats-Msg-Id"))
+            .expectedStream(config.digestStream())
+            .streamTimeout(config.egressPublishTimeout())
+            .build();
+        return jetStream.publishAsync(config.digestSubject(), headers, record.value(), options);
     }
 
     /** Core publications, then one flush round trip that confirms them all; returns how many are confirmed. */

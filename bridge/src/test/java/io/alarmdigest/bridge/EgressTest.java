@@ -9,6 +9,7 @@ import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import io.nats.client.Subscription;
+import io.nats.client.api.MessageInfo;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -92,6 +93,37 @@ class EgressTest {
             assertTrue(Fixture.await(() -> streamMessages(client, config.digestStream()) == 200),
                 "the digest stream holds one copy of each");
             assertTrue(Fixture.await(() -> committed(config) == 200), "offsets committed after NATS confirmed");
+        }
+    }
+
+    @Test
+    void shouldStoreEachUsersPartsInTheirOrderWhileUsersArePublishedSideBySide() throws Exception {
+        Map<String, Object> settings = fixture.settings("order");
+        settings.put(BridgeConfig.ROLES, "egress");
+        try (Connection client = fixture.natsClient(); BridgeApp bridge = BridgeApp.start(settings)) {
+            BridgeConfig config = bridge.config();
+            // Seven users, 140 digests of three parts: batches hold every user many times over.
+            writeDigests(config, 140, 3);
+            assertTrue(Fixture.await(() -> streamMessages(client, config.digestStream()) == 420),
+                "the digest stream holds every part once");
+            Map<String, List<String>> perUser = new java.util.TreeMap<>();
+            for (long seq = 1; seq <= 420; seq++) {
+                MessageInfo stored = client.jetStreamManagement().getMessage(config.digestStream(), seq);
+                String body = new String(stored.getData(), java.nio.charset.StandardCharsets.UTF_8);
+                String user = body.substring(body.indexOf("user-"), body.indexOf("\",\"Active"));
+                String digest = body.substring(body.indexOf("\"d\":") + 4, body.length() - 1);
+                perUser.computeIfAbsent(user, u -> new java.util.ArrayList<>())
+                    .add(digest + "#" + stored.getHeaders().getFirst("Digest-Part"));
+            }
+            for (int u = 0; u < 7; u++) {
+                List<String> expected = new java.util.ArrayList<>();
+                for (int d = u; d < 140; d += 7) {
+                    for (int p = 1; p <= 3; p++) {
+                        expected.add(d + "#" + p);
+                    }
+                }
+                assertEquals(expected, perUser.get("user-" + u), "user-" + u + "'s parts in the order written");
+            }
         }
     }
 
