@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.metrics.Sensor;
@@ -41,6 +42,9 @@ final class DigestRequestProcessor implements Processor<String, byte[], String, 
     private static final Comparator<Due> OLDEST_FIRST = Comparator
         .comparing((Due due) -> due.state.current().changedAt())
         .thenComparing((a, b) -> Arrays.compareUnsigned(a.alarmIdUtf8, b.alarmIdUtf8));
+
+    /** Digests of at least this many alarms are logged with their build time (rare, and worth knowing about). */
+    static final int LARGE_DIGEST = 1_000;
 
     private final long dedupeWindowMs;
     private final boolean emptyDigests;
@@ -113,16 +117,25 @@ final class DigestRequestProcessor implements Processor<String, byte[], String, 
                 .withValue(parts.get(i))
                 .withHeaders(partHeaders(identity.digestId(), i + 1, parts.size())), DigestTopology.DIGEST_SINK);
         }
+        // One RocksDB write batch for all marks (a 10,000-alarm digest: one JNI call instead of 10,000).
+        List<KeyValue<Bytes, byte[]>> marks = new ArrayList<>(due.size());
         for (Due alarm : due) {
-            alarms.put(alarm.key, alarm.state.delivered().encode());
+            marks.add(KeyValue.pair(alarm.key, alarm.state.delivered().encode()));
         }
+        alarms.putAll(marks);
         digests.record();
         for (int i = 0; i < parts.size(); i++) {
             digestParts.record();
         }
-        digestBuild.record((System.nanoTime() - started) / 1e6);
-        LOG.debug("Digest {} for user {}: {} alarms in {} parts", identity.digestId(), request.userId(), due.size(),
-            parts.size());
+        double buildMillis = (System.nanoTime() - started) / 1e6;
+        digestBuild.record(buildMillis);
+        if (due.size() >= LARGE_DIGEST) {
+            LOG.info("Digest {} for user {}: {} alarms in {} parts, built in {} ms", identity.digestId(),
+                request.userId(), due.size(), parts.size(), String.format(Locale.ROOT, "%.1f", buildMillis));
+        } else {
+            LOG.debug("Digest {} for user {}: {} alarms in {} parts", identity.digestId(), request.userId(),
+                due.size(), parts.size());
+        }
     }
 
     /**

@@ -77,7 +77,8 @@ public final class FaultInjection implements ProcessorWrapper {
                     KeyValueStore<Object, Object> store = (KeyValueStore<Object, Object>) context.getStateStore(
                         DigestTopology.ALARM_STORE);
                     return proxy(KeyValueStore.class, store, (storeMethod, storeArgs) -> {
-                        if (storeMethod.getName().equals("put") && partsForwarded > 0) {
+                        boolean writes = storeMethod.getName().equals("put") || storeMethod.getName().equals("putAll");
+                        if (writes && partsForwarded > 0) {
                             fire(Point.BEFORE_MARKS);
                         }
                         return CALL_THROUGH;
