@@ -85,7 +85,9 @@ final class Ingress implements AutoCloseable {
     /**
      * Pulls in explicit fetches of at most the free in-flight room, each living {@link #FETCH_EXPIRY}: what a fetch
      * delivers is read to its end before the next one starts, so on a graceful stop nothing fetched is left behind
-     * unread (it would wait for the AckWait), and a fetch lost with a NATS restart ends by itself.
+     * unread (it would wait for the AckWait), and a fetch lost with a NATS restart ends by itself. A fetch ends as soon
+     * as messages are there ("no wait" with an expiry): a lone message is not held until the batch fills or the fetch
+     * expires, which made the digest latency of a quiet service about half the expiry (BENCHMARK.md).
      */
     private void run() {
         Backoff backoff = new Backoff(config.retryBackoffMax());
@@ -111,7 +113,7 @@ final class Ingress implements AutoCloseable {
                 // its acknowledgement.
                 List<Message> fetched = new ArrayList<>(room);
                 try (FetchConsumer fetch = consumerContext()
-                    .fetch(FetchConsumeOptions.builder().maxMessages(room).expiresIn(FETCH_EXPIRY.toMillis()).build())) {
+                    .fetch(FetchConsumeOptions.builder().maxMessages(room).noWaitExpiresIn(FETCH_EXPIRY.toMillis()).build())) {
                     for (Message message = fetch.nextMessage(); message != null; message = fetch.nextMessage()) {
                         inFlight.acquire();
                         fetched.add(message);
