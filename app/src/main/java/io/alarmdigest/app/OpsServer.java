@@ -130,8 +130,9 @@ final class OpsServer implements AutoCloseable {
     }
 
     /**
-     * The processor's own counters (dead letters, digests, purges, ...) appear with their tasks, after Micrometer's
-     * Kafka binder took its first look: register the new ones at each scrape, one series per task.
+     * The processor's own counters (dead letters, digests, purges, ...) and timings (digest build) appear with their
+     * tasks, after Micrometer's Kafka binder took its first look: register the new ones at each scrape, one series
+     * per task.
      */
     private void registerProcessorMeters() {
         ProcessorApp p = processor;
@@ -139,24 +140,33 @@ final class OpsServer implements AutoCloseable {
             return;
         }
         p.streams().metrics().forEach((name, metric) -> {
-            if (!name.group().equals(ProcessorApp.METRICS_GROUP)
-                || !name.name().endsWith("-total")) {
+            boolean counter = name.name().endsWith("-total");
+            boolean timing = name.name().endsWith("-latency-avg") || name.name().endsWith("-latency-max");
+            if (!name.group().equals(ProcessorApp.METRICS_GROUP) || !(counter || timing)) {
                 return;
             }
             String task = name.tags().getOrDefault("alarm-digest-id", "");
             if (!processorMeters.add(name.name() + "/" + task)) {
                 return;
             }
-            FunctionCounter.builder("alarm_digest_processor_" + name.name().replace('-', '_'), p.streams(),
-                    streams -> value(streams, name))
-                .tag("task", task)
-                .register(registry);
+            String meter = "alarm_digest_processor_" + name.name().replace('-', '_');
+            if (counter) {
+                FunctionCounter.builder(meter, p.streams(), streams -> value(streams, name))
+                    .tag("task", task)
+                    .register(registry);
+            } else {
+                // Milliseconds over the metrics sample window; NaN (no digest in the window) shows as 0.
+                Gauge.builder(meter, p.streams(), streams -> value(streams, name))
+                    .tag("task", task)
+                    .register(registry);
+            }
         });
     }
 
     private static double value(KafkaStreams streams, MetricName name) {
         Metric metric = streams.metrics().get(name);
-        return metric == null ? 0 : ((Number) metric.metricValue()).doubleValue();
+        double value = metric == null ? 0 : ((Number) metric.metricValue()).doubleValue();
+        return Double.isNaN(value) ? 0 : value;
     }
 
     private static void respond(HttpExchange exchange, int status, String body) throws IOException {

@@ -59,6 +59,9 @@ class StandaloneProcessTest {
                 assertTrue(metrics.contains("alarm_digest_bridge_ingress_in_AlarmStatusChanged_total 2.0"), metrics);
                 assertTrue(metrics.lines().anyMatch(l -> l.contains("digests_total") && !l.startsWith("#")),
                     "the processor's counters: " + metrics.lines().filter(l -> l.contains("alarm_digest")).toList());
+                assertTrue(metrics.lines().anyMatch(l -> l.startsWith("alarm_digest_processor_digest_build_latency_max{")
+                    && Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) > 0), "the digest was timed: "
+                    + metrics.lines().filter(l -> l.contains("digest_build")).toList());
                 assertTrue(metrics.contains("jvm_memory_used_bytes"));
                 assertTrue(metrics.contains("alarm_digest_digest_latency_seconds_count 1"), "one digest timed");
                 // Accepted by NATS while the service dies: must not be lost.
