@@ -3,36 +3,34 @@ package io.alarmdigest.reliability;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamApiException;
-import io.nats.client.JetStreamManagement;
-import io.nats.client.api.MessageInfo;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.PushSubscribeOptions;
 import io.nats.client.impl.Headers;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Reads what the service published: every message of the digest stream, one by one by sequence (nothing missed,
- * whatever restarts), handed to the oracle; and, as a plain subscriber on the digest subject, the copies that a
- * re-publication after a crash puts on the wire (same {@code Nats-Msg-Id}), which the stream itself refuses.
+ * Reads what the service published: every message of the digest stream, in stream order, through an ordered
+ * consumer (the client checks the sequence of every message and recreates the consumer from the last one it saw
+ * after a gap, a missed heartbeat or a NATS restart: nothing is missed), handed to the oracle; and, as a plain
+ * subscriber on the digest subject, the copies that a re-publication after a crash puts on the wire (same
+ * {@code Nats-Msg-Id}), which the stream itself refuses.
  */
 public final class DigestTap implements AutoCloseable {
-    private final JetStreamManagement management;
-    private final String stream;
     private final Oracle oracle;
     private final Dispatcher dispatcher;
+    private final Dispatcher streamDispatcher;
+    private final JetStreamSubscription reader;
     private final Map<String, Integer> seenOnSubject = new HashMap<>();
-    /** Nats-Msg-Id → when the subscriber first saw it: a digest's arrival without the stream reader's polling. */
+    /** Nats-Msg-Id → when the subscriber first saw it: a digest's arrival, whichever path brings it first. */
     private final Map<String, Long> firstSeenNanos = new HashMap<>();
     private final AtomicLong copies = new AtomicLong();
-    private final Thread reader;
-    private volatile boolean running = true;
-    private long next = 1;
 
-    public DigestTap(Connection connection, String stream, String subject, Oracle oracle) throws IOException {
-        this.management = connection.jetStreamManagement();
-        this.stream = stream;
+    public DigestTap(Connection connection, String stream, String subject, Oracle oracle)
+        throws IOException, JetStreamApiException {
         this.oracle = oracle;
         this.dispatcher = connection.createDispatcher(message -> {
             long now = System.nanoTime();
@@ -45,33 +43,20 @@ public final class DigestTap implements AutoCloseable {
             }
         });
         dispatcher.subscribe(subject);
-        this.reader = new Thread(this::readStream, "digest-tap");
-        reader.setDaemon(true);
-        reader.start();
+        this.streamDispatcher = connection.createDispatcher();
+        this.reader = connection.jetStream().subscribe(subject, streamDispatcher, this::fromStream, false,
+            PushSubscribeOptions.builder().stream(stream).ordered(true).build());
     }
 
-    private void readStream() {
-        while (running) {
-            try {
-                MessageInfo message = management.getMessage(stream, next);
-                Headers headers = message.getHeaders() == null ? new Headers() : message.getHeaders();
-                String msgId = String.valueOf(headers.getFirst("Nats-Msg-Id"));
-                oracle.digestMessage(new Oracle.StreamMessage(message.getSeq(),
-                    String.valueOf(headers.getFirst("Digest-Id")), number(headers.getFirst("Digest-Part")),
-                    number(headers.getFirst("Digest-Parts")), msgId, message.getData(), arrival(msgId)));
-                next++;
-            } catch (JetStreamApiException | IOException | RuntimeException e) {
-                // Not stored yet, or NATS is away: look again shortly.
-                try {
-                    TimeUnit.MILLISECONDS.sleep(20);
-                } catch (InterruptedException interrupted) {
-                    return;
-                }
-            }
-        }
+    private void fromStream(Message message) {
+        Headers headers = message.getHeaders() == null ? new Headers() : message.getHeaders();
+        String msgId = String.valueOf(headers.getFirst("Nats-Msg-Id"));
+        oracle.digestMessage(new Oracle.StreamMessage(message.metaData().streamSequence(),
+            String.valueOf(headers.getFirst("Digest-Id")), number(headers.getFirst("Digest-Part")),
+            number(headers.getFirst("Digest-Parts")), msgId, message.getData(), arrival(msgId)));
     }
 
-    /** When a part arrived: as the subscriber saw it, or now (the reader found it first). */
+    /** When a part arrived: as the subscriber saw it, or now (the stream brought it first). */
     private long arrival(String msgId) {
         long now = System.nanoTime();
         synchronized (seenOnSubject) {
@@ -95,9 +80,7 @@ public final class DigestTap implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        running = false;
-        reader.interrupt();
-        reader.join(5_000);
+    public void close() {
+        streamDispatcher.unsubscribe(reader);
     }
 }

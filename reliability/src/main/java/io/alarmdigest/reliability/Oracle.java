@@ -23,9 +23,9 @@ import java.util.TreeMap;
  * it reads digests with Jackson's tree model, compares versions and orders alarms with its own rules, and formats
  * times its own way, all from {@code CONTRACT.md}.
  *
- * <p>Deliveries are taken in the digest stream's order: the egress publishes one part at a time, in each
- * partition's order, and waits for each acknowledgement, so one user's digests are stored in the order the processor
- * wrote them.
+ * <p>Deliveries are taken in the digest stream's order: the egress publishes a user's next part only after NATS
+ * confirmed the previous one (different users' parts side by side), so one user's digests are stored in the order
+ * the processor wrote them.
  *
  * <p>It is told each accepted event and request (the input stream's publish acknowledgement says the message was
  * stored) and each message of the digest stream, then {@link #verify} checks:
@@ -112,6 +112,11 @@ public final class Oracle {
 
     public synchronized void digestMessage(StreamMessage message) {
         stream.add(message);
+    }
+
+    /** Messages read from the digest stream so far (cheap, unlike the checks that assemble digests). */
+    public synchronized int messagesRead() {
+        return stream.size();
     }
 
     /** Accepted requests without a complete digest in the stream yet. */

@@ -1,6 +1,8 @@
 package io.alarmdigest.reliability;
 
 import io.nats.client.Connection;
+import io.nats.client.ErrorListener;
+import io.nats.client.JetStreamSubscription;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -14,6 +16,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One run against a started service, through NATS only: publishes (and tells the oracle what was accepted), reads
@@ -24,6 +28,25 @@ public final class Run implements AutoCloseable {
     public static final String INPUT_STREAM = "ALARM_DIGEST_INPUT";
     public static final String DIGEST_STREAM = "ALARM_DIGEST_OUTPUT";
     public static final String DIGEST_SUBJECT = "AlarmDigest";
+
+    /**
+     * The client's default listener logs every flow-control exchange of the digest tap's ordered consumer; only
+     * what went wrong is worth a line here.
+     */
+    private static final ErrorListener QUIET = new ErrorListener() {
+        @Override
+        public void exceptionOccurred(Connection conn, Exception exp) {
+            LOG.debug("NATS client: {}", exp.toString());
+        }
+
+        @Override
+        public void heartbeatAlarm(Connection conn, JetStreamSubscription sub, long lastStreamSequence,
+                                   long lastConsumerSequence) {
+            LOG.info("digest tap missed heartbeats after stream sequence {}; the ordered consumer resumes",
+                lastStreamSequence);
+        }
+    };
+    private static final Logger LOG = LoggerFactory.getLogger(Run.class);
 
     private final Connection connection;
     private final Oracle oracle = new Oracle(INPUT_STREAM);
@@ -36,7 +59,7 @@ public final class Run implements AutoCloseable {
 
     public Run(String natsUrl, String runId) throws Exception {
         connection = Nats.connect(Options.builder().server(natsUrl).maxReconnects(-1)
-            .reconnectWait(Duration.ofMillis(250)).connectionName("reliability-" + runId).build());
+            .reconnectWait(Duration.ofMillis(250)).errorListener(QUIET).connectionName("reliability-" + runId).build());
         publisher = new Publisher(connection, oracle, runId);
         tap = new DigestTap(connection, DIGEST_STREAM, DIGEST_SUBJECT, oracle);
     }
