@@ -1,0 +1,144 @@
+package io.alarmdigest.bench;
+
+import io.alarmdigest.reliability.ServiceProcess;
+import io.alarmdigest.testing.KafkaProcess;
+import io.alarmdigest.testing.NatsServer;
+import io.alarmdigest.testing.Ports;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The service under measurement with the shipped defaults: {@code standalone} (one process with its embedded
+ * Kafka) or split (a Kafka broker, the processor, the ingress and the egress, each a process of its own), both with
+ * a nats-server of their own; or a service already running at given addresses, which is only driven and read.
+ */
+final class Deployment implements AutoCloseable {
+    /** A process whose memory the report shows; {@code httpPort} -1 when it has no metrics endpoint. */
+    record Measured(String name, long pid, int httpPort) {
+    }
+
+    enum Mode { STANDALONE, SPLIT, EXTERNAL }
+
+    final Mode mode;
+    final String natsUrl;
+    final String bootstrap;
+    final List<Measured> processes = new ArrayList<>();
+    /** The processor's state directory (RocksDB), when the benchmark started it. */
+    final Path stateDir;
+    /** The processor's metrics endpoint, or -1. */
+    final int processorHttpPort;
+    /** The processor's JVM options, as the report names them. */
+    final List<String> processorJvm;
+    /** The log of the process that runs the processor, or null. */
+    Path processorLog;
+    private final List<AutoCloseable> owned = new ArrayList<>();
+
+    private Deployment(Mode mode, String natsUrl, String bootstrap, Path stateDir, int processorHttpPort,
+                       List<String> processorJvm) {
+        this.mode = mode;
+        this.natsUrl = natsUrl;
+        this.bootstrap = bootstrap;
+        this.stateDir = stateDir;
+        this.processorHttpPort = processorHttpPort;
+        this.processorJvm = processorJvm;
+    }
+
+    static Deployment external(String natsUrl, String bootstrap) {
+        return new Deployment(Mode.EXTERNAL, natsUrl, bootstrap, null, -1, List.of());
+    }
+
+    /** {@code alarm-digest standalone} as {@code ./alarm-digest} runs it (no JVM options), on free ports. */
+    static Deployment standalone(Path dir, List<String> settings) throws Exception {
+        NatsServer nats = NatsServer.start();
+        try {
+            int kafkaPort = Ports.free();
+            int httpPort = Ports.free();
+            Path data = dir.resolve("data");
+            ServiceProcess service = ServiceProcess.start("standalone", dir, "alarm-digest ready", List.of(),
+                withSettings(List.of("standalone", "--data-dir", data.toString(), "--kafka-port",
+                    Integer.toString(kafkaPort), "--controller-port", Integer.toString(Ports.free()), "--http-port",
+                    Integer.toString(httpPort), "--set", "nats.urls=" + nats.url()), settings));
+            Deployment deployment = new Deployment(Mode.STANDALONE, nats.url(), "127.0.0.1:" + kafkaPort,
+                data.resolve("streams"), httpPort, List.of());
+            deployment.owned.add(service);
+            deployment.owned.add(nats);
+            deployment.processorLog = service.log();
+            deployment.processes.add(new Measured("standalone (Kafka + processor + bridges)", service.pid(), httpPort));
+            deployment.processes.add(new Measured("nats-server", nats.pid(), -1));
+            return deployment;
+        } catch (Exception | Error e) {
+            nats.close();
+            throw e;
+        }
+    }
+
+    /** Each part a process of its own; the processor with {@code processorJvm} (e.g. its heap limit). */
+    static Deployment split(Path dir, List<String> processorJvm, List<String> settings) throws Exception {
+        List<AutoCloseable> started = new ArrayList<>();
+        try {
+            NatsServer nats = NatsServer.start();
+            started.add(nats);
+            KafkaProcess kafka = KafkaProcess.start();
+            started.add(kafka);
+            String bootstrap = kafka.bootstrapServers();
+            Path stateDir = dir.resolve("processor-state");
+            int processorPort = Ports.free();
+            ServiceProcess processor = ServiceProcess.start("processor", dir, "processor ready", processorJvm,
+                withSettings(List.of("processor", "--http-port", Integer.toString(processorPort),
+                    "--set", "bootstrap.servers=" + bootstrap, "--set", "state.dir=" + stateDir), settings));
+            started.add(processor);
+            int ingressPort = Ports.free();
+            ServiceProcess ingress = bridge(dir, "ingress", nats.url(), bootstrap, ingressPort);
+            started.add(ingress);
+            int egressPort = Ports.free();
+            ServiceProcess egress = bridge(dir, "egress", nats.url(), bootstrap, egressPort);
+            started.add(egress);
+            Deployment deployment = new Deployment(Mode.SPLIT, nats.url(), bootstrap, stateDir, processorPort,
+                processorJvm);
+            deployment.processes.add(new Measured("processor", processor.pid(), processorPort));
+            deployment.processorLog = processor.log();
+            deployment.processes.add(new Measured("bridge ingress", ingress.pid(), ingressPort));
+            deployment.processes.add(new Measured("bridge egress", egress.pid(), egressPort));
+            deployment.processes.add(new Measured("kafka broker", kafka.pid(), -1));
+            deployment.processes.add(new Measured("nats-server", nats.pid(), -1));
+            // Closed in reverse: bridges, processor, then Kafka and NATS.
+            for (int i = started.size() - 1; i >= 0; i--) {
+                deployment.owned.add(started.get(i));
+            }
+            return deployment;
+        } catch (Exception | Error e) {
+            for (int i = started.size() - 1; i >= 0; i--) {
+                started.get(i).close();
+            }
+            throw e;
+        }
+    }
+
+    private static List<String> withSettings(List<String> arguments, List<String> settings) {
+        List<String> all = new ArrayList<>(arguments);
+        for (String setting : settings) {
+            all.add("--set");
+            all.add(setting);
+        }
+        return all;
+    }
+
+    private static ServiceProcess bridge(Path dir, String role, String natsUrl, String bootstrap, int httpPort)
+        throws IOException, InterruptedException {
+        return ServiceProcess.start(role, dir, "bridge ready", List.of(),
+            List.of("bridge", "--http-port", Integer.toString(httpPort), "--set", "nats.urls=" + natsUrl,
+                "--set", "bootstrap.servers=" + bootstrap, "--set", "bridge.roles=" + role));
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (AutoCloseable part : owned) {
+            if (part instanceof ServiceProcess service) {
+                service.stop(); // graceful: SIGTERM
+            }
+            part.close();
+        }
+    }
+}

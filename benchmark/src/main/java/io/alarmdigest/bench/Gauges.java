@@ -1,0 +1,221 @@
+package io.alarmdigest.bench;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStreamManagement;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * What the benchmark reads off the running service, from outside: how many input messages the processor has
+ * <em>processed</em> (its committed consumer offsets on the input topics: under exactly-once these advance in the
+ * same transaction as the state changes and digests they caused, so a counted message is reflected in committed
+ * state), the backlog (messages still in the NATS input stream plus the processor's consumer lag), and each
+ * process's memory (RSS from {@code /proc}, heap and the processor's own timings from its {@code /metrics}).
+ */
+final class Gauges implements AutoCloseable {
+    static final String PROCESSOR_GROUP = "alarm-digest-processor";
+    static final Set<String> INPUT_TOPICS = Set.of("alarm-status-changed", "send-alarm-digest");
+    static final String EGRESS_GROUP = "alarm-digest-egress";
+    static final String DIGEST_TOPIC = "alarm-digest";
+    private static final String INPUT_STREAM = "ALARM_DIGEST_INPUT";
+
+    private final Admin admin;
+    private final JetStreamManagement jetStream;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private Map<TopicPartition, OffsetSpec> inputPartitions;
+    private Map<TopicPartition, OffsetSpec> digestPartitions;
+
+    Gauges(String bootstrap, Connection nats) throws IOException {
+        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000));
+        this.jetStream = nats.jetStreamManagement();
+    }
+
+    /**
+     * One reading of the pipeline's progress; {@code egressLag}: digest parts committed by the processor and not yet
+     * confirmed published by the egress (where digest latency waits after the processor).
+     */
+    record Progress(long nanos, long processed, long kafkaLag, long natsPending, long egressLag) {
+        long backlog() {
+            return kafkaLag + natsPending;
+        }
+    }
+
+    Progress progress() throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(PROCESSOR_GROUP)
+            .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+        if (inputPartitions == null) {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            admin.describeTopics(INPUT_TOPICS).allTopicNames().get(10, TimeUnit.SECONDS).forEach((topic, description) ->
+                description.partitions().forEach(p -> latest.put(new TopicPartition(topic, p.partition()),
+                    OffsetSpec.latest())));
+            inputPartitions = latest;
+        }
+        Map<TopicPartition, Long> ends = admin.listOffsets(inputPartitions).all().get(10, TimeUnit.SECONDS).entrySet().stream()
+            .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+        long processed = 0;
+        long lag = 0;
+        for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+            OffsetAndMetadata done = committed.get(end.getKey());
+            long at = done == null ? 0 : done.offset();
+            processed += at;
+            lag += Math.max(0, end.getValue() - at);
+        }
+        long pending = jetStream.getStreamInfo(INPUT_STREAM).getStreamState().getMsgCount();
+        return new Progress(System.nanoTime(), processed, lag, pending, egressLag());
+    }
+
+    private long egressLag() throws Exception {
+        if (digestPartitions == null) {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            admin.describeTopics(List.of(DIGEST_TOPIC)).allTopicNames().get(10, TimeUnit.SECONDS).get(DIGEST_TOPIC)
+                .partitions().forEach(p -> latest.put(new TopicPartition(DIGEST_TOPIC, p.partition()),
+                    OffsetSpec.latest()));
+            digestPartitions = latest;
+        }
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(EGRESS_GROUP)
+            .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+        long lag = 0;
+        // Read committed: the end offsets include transaction markers, so an idle partition shows a lag of 1.
+        for (Map.Entry<TopicPartition, org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo> end
+            : admin.listOffsets(digestPartitions, new org.apache.kafka.clients.admin.ListOffsetsOptions(
+                org.apache.kafka.common.IsolationLevel.READ_COMMITTED)).all().get(10, TimeUnit.SECONDS).entrySet()) {
+            OffsetAndMetadata done = committed.get(end.getKey());
+            lag += Math.max(0, end.getValue().offset() - (done == null ? 0 : done.offset()));
+        }
+        return lag;
+    }
+
+    /** Waits until nothing is pending in NATS or Kafka; returns false after {@code timeout}. */
+    boolean awaitDrained(Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (progress().backlog() == 0) {
+                return true;
+            }
+            TimeUnit.MILLISECONDS.sleep(250);
+        }
+        return false;
+    }
+
+    /** Resident set size of a process, in bytes: now ({@code VmRSS}) or its peak ({@code VmHWM}). */
+    static long rssBytes(long pid, boolean peak) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith(peak ? "VmHWM:" : "VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // Gone, or not Linux.
+        }
+        return -1;
+    }
+
+    /** User + system CPU time of a process (all its threads), in clock ticks; -1 when unknown. */
+    static long cpuTicks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // After the command name in parentheses: state is field 3, utime 14, stime 15.
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** A process's Prometheus metrics as name{labels} → value; empty when it does not answer. */
+    Map<String, Double> scrape(int httpPort) {
+        Map<String, Double> values = new HashMap<>();
+        if (httpPort <= 0) {
+            return values;
+        }
+        try {
+            HttpResponse<Stream<String>> response = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + httpPort + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofLines());
+            response.body().filter(line -> !line.startsWith("#") && !line.isBlank()).forEach(line -> {
+                int space = line.lastIndexOf(' ');
+                try {
+                    values.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+                } catch (NumberFormatException e) {
+                    // NaN and friends are of no use here.
+                }
+            });
+        } catch (IOException e) {
+            return values;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return values;
+    }
+
+    /** The sum of every series of {@code name} whose labels contain all of {@code labels}; -1 when none. */
+    static double sum(Map<String, Double> metrics, String name, String... labels) {
+        double total = 0;
+        boolean found = false;
+        for (Map.Entry<String, Double> metric : metrics.entrySet()) {
+            String key = metric.getKey();
+            if (!(key.equals(name) || key.startsWith(name + "{"))) {
+                continue;
+            }
+            boolean all = true;
+            for (String label : labels) {
+                all &= key.contains(label);
+            }
+            if (all) {
+                total += metric.getValue();
+                found = true;
+            }
+        }
+        return found ? total : -1;
+    }
+
+    /** The largest value of any series of {@code name}; -1 when none. */
+    static double max(Map<String, Double> metrics, String name) {
+        return metrics.entrySet().stream()
+            .filter(m -> m.getKey().equals(name) || m.getKey().startsWith(name + "{"))
+            .mapToDouble(Map.Entry::getValue).max().orElse(-1);
+    }
+
+    /** Bytes of the files under {@code dir} (RocksDB's SST files, logs and manifests); 0 when missing. */
+    static long diskBytes(Path dir) {
+        if (dir == null || !Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(file -> {
+                try {
+                    return Files.size(file);
+                } catch (IOException e) {
+                    return 0; // removed by a compaction meanwhile
+                }
+            }).sum();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return 0;
+        }
+    }
+
+    @Override
+    public void close() {
+        admin.close(Duration.ofSeconds(5));
+    }
+}
