@@ -78,7 +78,7 @@ public final class Bench implements Callable<Integer> {
             + "takes it: to try a setting before making it a default. Repeatable.")
     List<String> serviceSettings = new ArrayList<>();
 
-    @Option(names = "--quick", description = "A short run (about 4 minutes): 10,000 alarms, digests up to 1,000, "
+    @Option(names = "--quick", description = "A short run (a few minutes): 10,000 alarms, digests up to 1,000, "
         + "20 s windows. Its figures are rough.")
     boolean quick;
 
@@ -268,9 +268,9 @@ public final class Bench implements Callable<Integer> {
                 results.maxRate = rate;
                 return;
             }
+            results.maxRate = rate; // the lowest tried, if none holds (the report says so)
             rate = Math.floor(rate * 0.9 / 100) * 100;
         }
-        results.maxRate = rate; // not proven: the report says so
     }
 
     private Results.LatencyPoint latencyAt(Workload workload, Load load, Gauges gauges, Oracle oracle, double share,

@@ -162,7 +162,7 @@ final class Report {
                 w.backlogSlope(), w.backlogEnd(), w.held() ? "yes" : "no");
         }
         line(md, "");
-        line(md, "**Maximum sustained rate: %,.0f events/s**%s", r.maxRate, heldAny(r) ? "" : " (none held: upper bound)");
+        line(md, "**Maximum sustained rate: %,.0f events/s**%s", r.maxRate, heldAny(r) ? "" : " (none held: the lowest rate tried)");
         line(md, "");
     }
 
