@@ -80,6 +80,29 @@ class ReportTest {
         assertTrue(Files.size(dir.resolve("bench-throughput.png")) > 1_000);
     }
 
+    @Test
+    void shouldNotJudgeTheProcessorsMemoryBudgetOutsideSplitMode() throws Exception {
+        Results results = new Results();
+        results.mode = "standalone";
+        results.settings.put("processor JVM", "(as shipped: none)");
+        results.raw = new RawLimits.Result(40_000, 60_000, 120_000, 60_000);
+        Memory.Peak service = new Memory.Peak();
+        service.rss = 1_500L << 20;
+        service.heapUsed = 900L << 20;
+        service.heapLive = 250L << 20;
+        results.stateSteps.add(new Results.StateStep(1_000, 100, 5_000, 9_000, 150_000, service));
+        results.memory = Map.of("updates at 1,000 alarms", Map.of("processor", service));
+        results.verdict = "0 failures";
+
+        String report = Files.readString(Report.write(dir, results));
+
+        assertTrue(report.contains("| processor RSS ≤ 768 MB | 1500 MB (1,000 alarms, 100 users) | – (split mode "
+            + "only: this process is not the processor alone) |"), report);
+        assertTrue(report.contains("| processor heap ≤ 256 MB | live after GC 250 MB, in use at most 900 MB, limit "
+            + "(as shipped: none) (1,000 alarms, 100 users) | – (split mode only"), report);
+        assertFalse(report.lines().anyMatch(line -> line.startsWith("| processor") && line.contains("missed")), report);
+    }
+
     private static Load.Window window(double offered, double published, double processed, double slope) {
         return new Load.Window("w", offered, 60, (long) (published * 60), processed, slope, 0, 0, 0, 0, 1);
     }
