@@ -90,10 +90,7 @@ public class ApplyEventBenchmark {
         byte[] key = key(event);
         byte[] stored = store.get(key);
         AlarmState before = stored == null ? null : AlarmState.decode(stored);
-        AlarmState after = before == null
-            ? AlarmState.first(event, changedAtSeconds * 1000)
-            : before.apply(event, changedAtSeconds * 1000);
-        store.put(key, after.encode());
+        store.put(key, AlarmState.after(before, event, changedAtSeconds * 1000).encode());
     }
 
     private byte[] eventJson(int alarm, int status) {

@@ -45,6 +45,11 @@ public final class AlarmState {
         return new AlarmState(Version.of(event), null, false, recordTimestampMs);
     }
 
+    /** The state after {@code event}, given the alarm's state before it ({@code null} when the store has none). */
+    public static AlarmState after(AlarmState before, AlarmStatusChanged event, long recordTimestampMs) {
+        return before == null ? first(event, recordTimestampMs) : before.apply(event, recordTimestampMs);
+    }
+
     /** The state after {@code event}, whatever order events arrive in and however often. */
     public AlarmState apply(AlarmStatusChanged event, long recordTimestampMs) {
         Version incoming = Version.of(event);

@@ -82,9 +82,7 @@ final class StatusChangeProcessor implements Processor<String, byte[], String, b
         Bytes key = StateKeys.alarmKey(event.userId(), event.alarmId());
         byte[] stored = alarms.get(key);
         AlarmState before = stored == null ? null : AlarmState.decode(stored);
-        AlarmState after = before == null
-            ? AlarmState.first(event, record.timestamp())
-            : before.apply(event, record.timestamp());
+        AlarmState after = AlarmState.after(before, event, record.timestamp());
         alarms.put(key, after.encode());
         reindex(key, before, after);
         eventsApplied.record();
