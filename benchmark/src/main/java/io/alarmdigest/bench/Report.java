@@ -90,8 +90,8 @@ final class Report {
             } else {
                 // The budget is the processor's alone; in standalone the process holds the broker and bridges too.
                 String elsewhere = "– (split mode only: this process is not the processor alone)";
-                line(md, "| processor heap ≤ 256 MB | %s | %s |", heap, elsewhere);
-                line(md, "| processor RSS ≤ 768 MB | %s | %s |", rss, elsewhere);
+                targetRow(md, "processor heap ≤ 256 MB", heap, elsewhere);
+                targetRow(md, "processor RSS ≤ 768 MB", rss, elsewhere);
             }
         }
         r.digestSizes.stream().filter(d -> d.alarms() == 10_000).findFirst().ifPresent(d ->
@@ -296,7 +296,11 @@ final class Report {
     }
 
     private static void target(StringBuilder md, String target, String measured, boolean met) {
-        line(md, "| %s | %s | %s |", target, measured, met ? "met" : "**missed**");
+        targetRow(md, target, measured, met ? "met" : "**missed**");
+    }
+
+    private static void targetRow(StringBuilder md, String target, String measured, String verdict) {
+        line(md, "| %s | %s | %s |", target, measured, verdict);
     }
 
     private static void line(StringBuilder md, String format, Object... args) {

@@ -56,10 +56,7 @@ class ReportTest {
         results.maxRate = 8_000;
         results.latencyPoints.add(new Results.LatencyPoint("50 % (4,000/s)", window(4_000, 4_000, 4_000, 0),
             new long[] {80, 90, 100, 350}, 0));
-        Memory.Peak processor = new Memory.Peak();
-        processor.rss = 400L << 20;
-        processor.heapUsed = 200L << 20;
-        processor.heapLive = 90L << 20;
+        Memory.Peak processor = peakMb(400, 200, 90);
         results.stateSteps.add(new Results.StateStep(1_000, 100, 5_000, 9_000, 150_000, processor));
         results.stateSteps.add(new Results.StateStep(10_000, 1_000, 6_000, 8_500, 1_200_000, processor));
         results.memory = Map.of("updates at 10,000 alarms", Map.of("processor", processor));
@@ -86,10 +83,7 @@ class ReportTest {
         results.mode = "standalone";
         results.settings.put("processor JVM", "(as shipped: none)");
         results.raw = new RawLimits.Result(40_000, 60_000, 120_000, 60_000);
-        Memory.Peak service = new Memory.Peak();
-        service.rss = 1_500L << 20;
-        service.heapUsed = 900L << 20;
-        service.heapLive = 250L << 20;
+        Memory.Peak service = peakMb(1_500, 900, 250);
         results.stateSteps.add(new Results.StateStep(1_000, 100, 5_000, 9_000, 150_000, service));
         results.memory = Map.of("updates at 1,000 alarms", Map.of("processor", service));
         results.verdict = "0 failures";
@@ -101,6 +95,14 @@ class ReportTest {
         assertTrue(report.contains("| processor heap ≤ 256 MB | live after GC 250 MB, in use at most 900 MB, limit "
             + "(as shipped: none) (1,000 alarms, 100 users) | – (split mode only"), report);
         assertFalse(report.lines().anyMatch(line -> line.startsWith("| processor") && line.contains("missed")), report);
+    }
+
+    private static Memory.Peak peakMb(long rss, long heapUsed, long heapLive) {
+        Memory.Peak peak = new Memory.Peak();
+        peak.rss = rss << 20;
+        peak.heapUsed = heapUsed << 20;
+        peak.heapLive = heapLive << 20;
+        return peak;
     }
 
     private static Load.Window window(double offered, double published, double processed, double slope) {
