@@ -163,7 +163,7 @@ public final class AlarmDigest implements Callable<Integer> {
             // Settings first: a bad one is reported before anything listens.
             ProcessorApp app = ProcessorApp.start(settings.resolve());
             return serve(app, http, ops -> ops.watch(app), spec.commandLine().getOut(), "processor ready: "
-                + app.config().statusTopic() + " + " + app.config().requestTopic() + " -> "
+                + app.config().inputTopic() + " -> "
                 + app.config().digestTopic());
         }
     }

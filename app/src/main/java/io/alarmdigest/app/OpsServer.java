@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The operator's HTTP endpoint, on the JDK's own server: {@code /health} (the process is alive), {@code /ready}
- * (the processor's streams are running and the bridges' NATS connections are up; 503 otherwise, with what is not)
+ * (the processor's streams are running, the bridges' NATS connections are up and the ingress can be elected; 503
+ * otherwise, with what is not)
  * and {@code /metrics} in Prometheus format via Micrometer: Kafka Streams' own metrics (consumer lag, commit and
  * process rates, the processor's dead-letter, digest and purge counters), the bridges' counters and input-stream
  * gauges, and the JVM's.
@@ -95,8 +96,9 @@ final class OpsServer implements AutoCloseable {
             notReady.append("processor ").append(p.streams().state()).append('\n');
         }
         BridgeApp b = bridge;
-        if (b != null && !b.natsConnected()) {
-            notReady.append("bridge: NATS not connected\n");
+        String problem = b == null ? null : b.problem();
+        if (problem != null) {
+            notReady.append("bridge: ").append(problem).append('\n');
         }
         if (p == null && b == null) {
             notReady.append("starting\n");
@@ -121,7 +123,7 @@ final class OpsServer implements AutoCloseable {
                 continue;
             }
             String meter = "alarm_digest_bridge_" + name.replaceAll("[^A-Za-z0-9]", "_");
-            if (name.startsWith("input-stream.")) {
+            if (b.metrics().isGauge(name)) {
                 Gauge.builder(meter, b.metrics(), m -> m.snapshot().getOrDefault(name, 0L)).register(registry);
             } else {
                 FunctionCounter.builder(meter, b.metrics(), m -> m.count(name)).register(registry);

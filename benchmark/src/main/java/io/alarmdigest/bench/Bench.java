@@ -139,9 +139,9 @@ public final class Bench implements Callable<Integer> {
             phase("1/5 raw limits, one stage at a time (" + rawSeconds + " s each)");
             results.raw = RawLimits.measure(nats, deployment.bootstrap, new Workload(seed, 1, 1, 0).raise(0, 0).payload(),
                 Duration.ofSeconds(rawSeconds), name -> console.println("  " + name));
-            console.printf(Locale.ROOT, "  JetStream publish %,.0f/s, pull+ack %,.0f/s, Kafka produce %,.0f/s, "
+            console.printf(Locale.ROOT, "  JetStream publish %,.0f/s, ordered read %,.0f/s, Kafka produce %,.0f/s, "
                     + "Streams pass-through %,.0f/s: combined limit %,.0f/s%n", results.raw.jetStreamPublish(),
-                results.raw.jetStreamPull(), results.raw.kafkaProduce(), results.raw.streamsPassThrough(),
+                results.raw.jetStreamRead(), results.raw.kafkaProduce(), results.raw.streamsPassThrough(),
                 results.raw.combined());
 
             phase("2/5 state growth: 1,000 → " + String.format(Locale.ROOT, "%,d", maxAlarms) + " alarms");

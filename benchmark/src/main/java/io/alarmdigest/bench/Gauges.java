@@ -1,5 +1,6 @@
 package io.alarmdigest.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
 import java.io.IOException;
@@ -20,25 +21,36 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * What the benchmark reads off the running service, from outside: how many input messages the processor has
  * <em>processed</em> (its committed consumer offsets on the input topics: under exactly-once these advance in the
  * same transaction as the state changes and digests they caused, so a counted message is reflected in committed
- * state), the backlog (messages still in the NATS input stream plus the processor's consumer lag), and each
+ * state), the backlog (messages the ingress has not copied from the NATS input stream yet — the stream's last
+ * sequence less the ingress's committed position, read from the position topic — plus the processor's consumer lag), and each
  * process's memory (RSS from {@code /proc}, heap and the processor's own timings from its {@code /metrics}).
  */
 final class Gauges implements AutoCloseable {
     static final String PROCESSOR_GROUP = "alarm-digest-processor";
-    static final Set<String> INPUT_TOPICS = Set.of("alarm-status-changed", "send-alarm-digest");
+    static final Set<String> INPUT_TOPICS = Set.of("alarm-digest-input");
+    static final String POSITION_TOPIC = "alarm-digest-ingress-position";
     static final String EGRESS_GROUP = "alarm-digest-egress";
     static final String DIGEST_TOPIC = "alarm-digest";
     private static final String INPUT_STREAM = "ALARM_DIGEST_INPUT";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Admin admin;
     private final JetStreamManagement jetStream;
+    /** Reads the ingress's committed positions as they are written (read_committed, no group). */
+    private final KafkaConsumer<String, byte[]> positions;
+    private long copiedUpTo;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private Map<TopicPartition, OffsetSpec> inputPartitions;
     private Map<TopicPartition, OffsetSpec> digestPartitions;
@@ -47,6 +59,12 @@ final class Gauges implements AutoCloseable {
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
             AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000));
         this.jetStream = nats.jetStreamManagement();
+        this.positions = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+            new StringDeserializer(), new ByteArrayDeserializer());
+        TopicPartition position = new TopicPartition(POSITION_TOPIC, 0);
+        positions.assign(List.of(position));
+        positions.seekToBeginning(List.of(position));
     }
 
     /**
@@ -79,8 +97,19 @@ final class Gauges implements AutoCloseable {
             processed += at;
             lag += Math.max(0, end.getValue() - at);
         }
-        long pending = jetStream.getStreamInfo(INPUT_STREAM).getStreamState().getMsgCount();
+        long pending = Math.max(0, jetStream.getStreamInfo(INPUT_STREAM).getStreamState().getLastSequence()
+            - copiedUpTo());
         return new Progress(System.nanoTime(), processed, lag, pending, egressLag());
+    }
+
+    /** The last stream sequence the ingress committed to Kafka, as its latest position record says. */
+    private long copiedUpTo() throws IOException {
+        for (ConsumerRecord<String, byte[]> record : positions.poll(Duration.ofMillis(50))) {
+            if (INPUT_STREAM.equals(record.key()) && record.value() != null) {
+                copiedUpTo = JSON.readTree(record.value()).get("LastSequence").asLong();
+            }
+        }
+        return copiedUpTo;
     }
 
     private long egressLag() throws Exception {
@@ -216,6 +245,7 @@ final class Gauges implements AutoCloseable {
 
     @Override
     public void close() {
+        positions.close(Duration.ofSeconds(5));
         admin.close(Duration.ofSeconds(5));
     }
 }

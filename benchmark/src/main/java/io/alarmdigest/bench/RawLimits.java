@@ -1,14 +1,14 @@
 package io.alarmdigest.bench;
 
+import io.nats.client.ConsumeOptions;
 import io.nats.client.Connection;
-import io.nats.client.ConsumerContext;
-import io.nats.client.FetchConsumeOptions;
-import io.nats.client.FetchConsumer;
+import io.nats.client.IterableConsumer;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.Message;
-import io.nats.client.api.AckPolicy;
-import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.PurgeOptions;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.OrderedConsumerConfiguration;
 import io.nats.client.api.PublishAck;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
@@ -40,10 +40,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The raw speed of each stage the pipeline is made of, measured on the same machine, brokers and messages as the
- * pipeline run, one stage at a time (each then has both cores): JetStream publish (file storage, acknowledged),
- * JetStream pull and acknowledge, Kafka produce ({@code acks=all}, idempotent, like the ingress), and a Kafka Streams
- * pass-through with {@code exactly_once_v2} (no state: the floor of any exactly-once processor). Scratch streams and
- * topics are deleted afterwards.
+ * pipeline run, one stage at a time (each then has both cores): JetStream publish (file storage, acknowledged), a
+ * JetStream ordered-consumer read of what was published with a purge every 10,000 messages (no acknowledgements: the
+ * read the ingress does), Kafka transactional produce ({@code acks=all}, transactions of the ingress's size), and a
+ * Kafka Streams pass-through with {@code exactly_once_v2} (no state: the floor of any exactly-once processor).
+ * Scratch streams and topics are deleted afterwards.
  */
 final class RawLimits {
     private static final Logger LOG = LoggerFactory.getLogger(RawLimits.class);
@@ -52,12 +53,15 @@ final class RawLimits {
     private static final String TOPIC = "bench-raw";
     private static final String TOPIC_OUT = "bench-raw-out";
     private static final int PARTITIONS = 12;
+    /** The ingress's default transaction limits (ingress.transaction.max.messages, ingress.transaction.max.ms). */
+    private static final int TRANSACTION_MESSAGES = 5_000;
+    private static final long TRANSACTION_MS = 50;
 
     /** Messages per second of each stage, and the combined limit when they share the machine. */
-    record Result(double jetStreamPublish, double jetStreamPull, double kafkaProduce, double streamsPassThrough) {
+    record Result(double jetStreamPublish, double jetStreamRead, double kafkaProduce, double streamsPassThrough) {
         /** 1 / Σ(1 / rate): the stages' costs add up when they run at once on the same cores. */
         double combined() {
-            return 1 / (1 / jetStreamPublish + 1 / jetStreamPull + 1 / kafkaProduce + 1 / streamsPassThrough);
+            return 1 / (1 / jetStreamPublish + 1 / jetStreamRead + 1 / kafkaProduce + 1 / streamsPassThrough);
         }
     }
 
@@ -81,9 +85,9 @@ final class RawLimits {
                 new NewTopic(TOPIC_OUT, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
             progress.phase("raw limits: JetStream publish");
             double publish = jetStreamPublish(nats, payload, each);
-            progress.phase("raw limits: JetStream pull + ack");
-            double pull = jetStreamPull(nats, each);
-            progress.phase("raw limits: Kafka produce (acks=all, idempotent)");
+            progress.phase("raw limits: JetStream ordered read + purge");
+            double pull = jetStreamRead(nats, each);
+            progress.phase("raw limits: Kafka transactional produce");
             double produce = kafkaProduce(bootstrap, payload, each);
             progress.phase("raw limits: Kafka Streams pass-through (exactly_once_v2)");
             double streams = streamsPassThrough(bootstrap, each);
@@ -122,33 +126,39 @@ final class RawLimits {
         return acked.get() / seconds;
     }
 
-    /** Fetches of 500, each message acknowledged (as the ingress does), from what the publish stage stored. */
-    private static double jetStreamPull(Connection nats, Duration duration) throws Exception {
-        nats.jetStreamManagement().addOrUpdateConsumer(STREAM, ConsumerConfiguration.builder().durable("bench")
-            .ackPolicy(AckPolicy.Explicit).ackWait(Duration.ofSeconds(60)).maxAckPending(100_000).build());
-        ConsumerContext consumer = nats.getStreamContext(STREAM).getConsumerContext("bench");
+    /**
+     * An ordered consumer (ephemeral, no acknowledgements) reads what the publish stage stored, from its first
+     * message, with a purge below what was read every 10,000 messages, as the ingress does.
+     */
+    private static double jetStreamRead(Connection nats, Duration duration) throws Exception {
+        JetStreamManagement management = nats.jetStreamManagement();
         long count = 0;
+        long purgedBelow = 1;
         long start = System.nanoTime();
         long end = start + duration.toNanos();
-        while (System.nanoTime() < end) {
-            int inFetch = 0;
-            try (FetchConsumer fetch = consumer.fetch(FetchConsumeOptions.builder().maxMessages(500)
-                .expiresIn(1_000).build())) {
-                for (Message message = fetch.nextMessage(); message != null; message = fetch.nextMessage()) {
-                    message.ack();
-                    inFetch++;
+        try (IterableConsumer messages = nats.getStreamContext(STREAM).createOrderedConsumer(
+                new OrderedConsumerConfiguration().deliverPolicy(DeliverPolicy.All))
+            .iterate(ConsumeOptions.builder().batchSize(1_000).batchBytes(8L * 1024 * 1024).expiresIn(5_000).build())) {
+            while (System.nanoTime() < end) {
+                Message message = messages.nextMessage(Duration.ofSeconds(1));
+                if (message == null) {
+                    break; // everything published was read
+                }
+                count++;
+                long sequence = message.metaData().streamSequence();
+                if (sequence - purgedBelow + 1 >= 10_000) {
+                    management.purgeStream(STREAM, PurgeOptions.builder().sequence(sequence + 1).build());
+                    purgedBelow = sequence + 1;
                 }
             }
-            count += inFetch;
-            if (inFetch == 0) {
-                break; // everything published was read
-            }
         }
-        nats.flush(Duration.ofSeconds(10));
         return count / ((System.nanoTime() - start) / 1e9);
     }
 
-    /** The ingress's producer settings: acks=all, idempotent, linger 5 ms, no compression. */
+    /**
+     * The ingress's producer: transactional, {@code acks=all}, linger 5 ms, no compression; a transaction is
+     * committed every {@value #TRANSACTION_MESSAGES} messages or {@value #TRANSACTION_MS} ms, the ingress's limits.
+     */
     private static double kafkaProduce(String bootstrap, byte[] payload, Duration duration) throws Exception {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -156,30 +166,38 @@ final class RawLimits {
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
-        AtomicLong acked = new AtomicLong();
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-raw-" + System.currentTimeMillis());
         AtomicReference<Exception> failure = new AtomicReference<>();
+        long committed = 0;
         long start;
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
             new ByteArraySerializer())) {
+            producer.initTransactions();
             producer.partitionsFor(TOPIC);
             start = System.nanoTime();
             long end = start + duration.toNanos();
             long i = 0;
             while (System.nanoTime() < end) {
-                producer.send(new ProducerRecord<>(TOPIC, "user-" + (i++ % 10_000), payload), (metadata, error) -> {
-                    if (error != null) {
-                        failure.compareAndSet(null, error);
-                    } else {
-                        acked.incrementAndGet();
-                    }
-                });
+                producer.beginTransaction();
+                long opened = System.nanoTime();
+                int inTransaction = 0;
+                while (inTransaction < TRANSACTION_MESSAGES
+                    && System.nanoTime() - opened < TimeUnit.MILLISECONDS.toNanos(TRANSACTION_MS)) {
+                    producer.send(new ProducerRecord<>(TOPIC, "user-" + (i++ % 10_000), payload), (metadata, error) -> {
+                        if (error != null) {
+                            failure.compareAndSet(null, error);
+                        }
+                    });
+                    inTransaction++;
+                }
+                producer.commitTransaction();
+                committed += inTransaction;
             }
-            producer.flush();
         }
         if (failure.get() != null) {
             throw new IllegalStateException("Kafka produce failed: " + failure.get(), failure.get());
         }
-        return acked.get() / ((System.nanoTime() - start) / 1e9);
+        return committed / ((System.nanoTime() - start) / 1e9);
     }
 
     /**

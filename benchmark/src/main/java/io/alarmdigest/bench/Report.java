@@ -142,8 +142,8 @@ final class Report {
         line(md, "| stage | msgs/s | end-to-end / stage |");
         line(md, "|---|---:|---:|");
         rawRow(md, "JetStream publish (file storage, acknowledged)", r.raw.jetStreamPublish(), r.maxRate);
-        rawRow(md, "JetStream pull (fetch 500) + ack", r.raw.jetStreamPull(), r.maxRate);
-        rawRow(md, "Kafka produce, acks=all, idempotent", r.raw.kafkaProduce(), r.maxRate);
+        rawRow(md, "JetStream ordered read + purge every 10,000", r.raw.jetStreamRead(), r.maxRate);
+        rawRow(md, "Kafka transactional produce, acks=all", r.raw.kafkaProduce(), r.maxRate);
         rawRow(md, "Kafka Streams pass-through, exactly_once_v2", r.raw.streamsPassThrough(), r.maxRate);
         rawRow(md, "**combined limit** 1 / Σ(1 / stage)", r.raw.combined(), r.maxRate);
         line(md, "");

@@ -21,9 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the bridges the settings ask for ({@code bridge.roles}): provisions the Kafka topics and the JetStream
- * streams, connects, and starts the ingress and/or the egress, each with its own NATS connection and Kafka client.
- * {@link #close()} stops them gracefully: in-flight messages are finished, acknowledged and committed, then the
- * connections are drained and closed.
+ * streams, connects, and starts the ingress and/or the egress, each with its own NATS connection and Kafka clients.
+ * {@link #close()} stops them gracefully: the ingress commits its open transaction and leaves its election group,
+ * the egress finishes and commits what it published, then the connections are drained and closed.
  */
 public final class BridgeApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BridgeApp.class);
@@ -32,6 +32,7 @@ public final class BridgeApp implements AutoCloseable {
     private final BridgeMetrics metrics;
     private final List<AutoCloseable> running = new ArrayList<>();
     private final List<Connection> connections = new ArrayList<>();
+    private Ingress ingress;
 
     private BridgeApp(BridgeConfig config, BridgeMetrics metrics) {
         this.config = config;
@@ -60,8 +61,7 @@ public final class BridgeApp implements AutoCloseable {
             if (config.runsIngress()) {
                 int largest = config.ingressMaxMessageBytes() + BridgeConfig.RECORD_OVERHEAD_BYTES;
                 TopicProvisioner.retrying(() -> TopicProvisioner.requireMessageSize(admin, Map.of(
-                    config.topics().statusChanged(), largest, config.topics().sendDigest(), largest,
-                    config.topics().deadLetter(), largest)));
+                    config.topics().input(), largest, config.topics().deadLetter(), largest)));
             }
         } catch (ExecutionException e) {
             throw new IllegalStateException("Could not create or check the Kafka topics: " + e.getCause(),
@@ -69,16 +69,17 @@ public final class BridgeApp implements AutoCloseable {
         }
         if (config.runsIngress()) {
             Connection nats = connect("ingress");
-            NatsStreams.Input input;
             try {
-                input = NatsStreams.provisionInput(nats.jetStreamManagement(), config);
+                // Also at every start of copying; here, so that a stream that cannot be used stops start-up.
+                NatsStreams.provisionInput(nats.jetStreamManagement(), config);
             } catch (JetStreamApiException e) {
                 throw new IllegalStateException("Could not provision the JetStream input stream "
                     + config.inputStream() + ": " + e.getMessage(), e);
             }
             Ingress ingress = new Ingress(config, nats,
-                new KafkaProducer<>(config.producerProperties(), new StringSerializer(), new ByteArraySerializer()),
-                metrics, input);
+                () -> new KafkaProducer<>(config.producerProperties(), new StringSerializer(), new ByteArraySerializer()),
+                metrics, new IngressElection(config));
+            this.ingress = ingress;
             running.add(ingress);
             ingress.start();
         }
@@ -120,6 +121,15 @@ public final class BridgeApp implements AutoCloseable {
     public boolean natsConnected() {
         return !connections.isEmpty()
             && connections.stream().allMatch(c -> c.getStatus() == Connection.Status.CONNECTED);
+    }
+
+    /** What keeps the bridge from doing its work, for a readiness check (NATS away, the ingress unelectable), or null. */
+    public String problem() {
+        if (!natsConnected()) {
+            return "NATS not connected";
+        }
+        String ingressProblem = ingress == null ? null : ingress.problem();
+        return ingressProblem == null ? null : "ingress: " + ingressProblem;
     }
 
     public BridgeMetrics metrics() {

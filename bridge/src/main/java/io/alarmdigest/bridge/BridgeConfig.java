@@ -4,12 +4,15 @@ import io.alarmdigest.kafka.PassThrough;
 import io.alarmdigest.kafka.TopicSettings;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -25,9 +28,10 @@ import org.apache.kafka.common.config.types.Password;
  * a bad value fails start-up with a {@link ConfigException} naming the setting.
  *
  * <p>Any other key is a Kafka client setting ({@code bootstrap.servers}, {@code security.protocol}, {@code sasl.*},
- * ...) given to the producer, the consumer and the admin client that know it; {@code producer.}, {@code consumer.}
- * and {@code admin.} prefixes address one of them. What the guarantees rest on is not overridable: the producer
- * always runs with {@code acks=all} and idempotence, the consumer with {@code read_committed} and manual commits.
+ * ...) given to the producer, the consumers and the admin client that know it; {@code producer.}, {@code consumer.}
+ * and {@code admin.} prefixes address one kind of them. What the guarantees rest on is not overridable: the ingress
+ * producer is transactional with {@code acks=all} under the ingress's own transactional id, the consumers read
+ * {@code read_committed} and commit by hand.
  */
 public final class BridgeConfig extends AbstractConfig {
     public static final String ROLES = "bridge.roles";
@@ -46,16 +50,22 @@ public final class BridgeConfig extends AbstractConfig {
     public static final String INPUT_STREAM_MAX_MESSAGES = "nats.input.stream.max.messages";
     public static final String INPUT_STREAM_MAX_AGE_MS = "nats.input.stream.max.age.ms";
     public static final String INPUT_STREAM_REPLICAS = "nats.input.stream.replicas";
-    public static final String INPUT_CONSUMER = "nats.input.consumer";
     public static final String DIGEST_STREAM_ENABLED = "nats.digest.stream.enabled";
     public static final String DIGEST_STREAM = "nats.digest.stream";
     public static final String DIGEST_STREAM_MAX_BYTES = "nats.digest.stream.max.bytes";
     public static final String DIGEST_STREAM_MAX_AGE_MS = "nats.digest.stream.max.age.ms";
     public static final String DIGEST_STREAM_DUPLICATE_WINDOW_MS = "nats.digest.stream.duplicate.window.ms";
     public static final String DIGEST_STREAM_REPLICAS = "nats.digest.stream.replicas";
-    public static final String INGRESS_MAX_IN_FLIGHT = "ingress.max.in.flight";
     public static final String INGRESS_MAX_MESSAGE_BYTES = "ingress.max.message.bytes";
-    public static final String INGRESS_ACK_WAIT_MS = "ingress.ack.wait.ms";
+    public static final String INGRESS_GROUP_ID = "ingress.group.id";
+    public static final String INGRESS_INSTANCE_ID = "ingress.instance.id";
+    public static final String INGRESS_SESSION_TIMEOUT_MS = "ingress.session.timeout.ms";
+    public static final String INGRESS_TRANSACTIONAL_ID_PREFIX = "ingress.transactional.id.prefix";
+    public static final String INGRESS_TRANSACTION_MAX_MESSAGES = "ingress.transaction.max.messages";
+    public static final String INGRESS_TRANSACTION_MAX_BYTES = "ingress.transaction.max.bytes";
+    public static final String INGRESS_TRANSACTION_MAX_MS = "ingress.transaction.max.ms";
+    public static final String INGRESS_PURGE_EVERY_MESSAGES = "ingress.purge.every.messages";
+    public static final String INGRESS_PURGE_INTERVAL_MS = "ingress.purge.interval.ms";
     public static final String EGRESS_GROUP_ID = "egress.group.id";
     public static final String EGRESS_PUBLISH_TIMEOUT_MS = "egress.publish.timeout.ms";
     public static final String RETRY_BACKOFF_MAX_MS = "retry.backoff.max.ms";
@@ -69,13 +79,18 @@ public final class BridgeConfig extends AbstractConfig {
     private static final int DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
 
     /**
-     * The producer's delivery timeout; the consumer's AckWait must outlast it (see {@link #validateTogether}).
-     * Shorter than Kafka's two minutes: a record that has not made it by then is handed back to NATS (nak) and
-     * produced anew, which also frees a producer batch that a broker restart left stuck.
+     * The producer's delivery timeout: shorter than Kafka's two minutes, so that a transaction whose records a broker
+     * restart left stuck fails and is replayed from the committed position soon.
      */
     static final long DEFAULT_DELIVERY_TIMEOUT_MS = 30_000;
     private static final long DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
     private static final long DEFAULT_MAX_BLOCK_MS = 5_000;
+    /**
+     * How long the broker lets an ingress transaction stay open before it aborts it: a frozen ingress's open
+     * transaction holds up read_committed readers of the input (the processor) at most this long, unless a new
+     * ingress aborts it sooner by taking over.
+     */
+    static final long DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
 
     private static final long MINUTE_MS = 60_000;
     private static final long HOUR_MS = 60 * MINUTE_MS;
@@ -104,16 +119,17 @@ public final class BridgeConfig extends AbstractConfig {
             "JetStream stream that captures the two input subjects (created or updated at start; if another "
                 + "stream already captures exactly them, that one is used).")
         .define(INPUT_STREAM_MAX_BYTES, Type.LONG, 1024L * 1024 * 1024, Range.atLeast(-1), Importance.MEDIUM,
-            "Most bytes the input stream keeps (-1: no limit). A full stream refuses new messages, and plain "
-                + "publishers are not told: watch the stream metrics.")
+            "Most bytes the input stream keeps (-1: no limit). It keeps what the ingress has not copied yet: a "
+                + "full stream refuses new messages (discard new) and plain publishers are not told; the ingress "
+                + "logs it and exports the stream's fill.")
         .define(INPUT_STREAM_MAX_MESSAGES, Type.LONG, -1L, Range.atLeast(-1), Importance.MEDIUM,
             "Most messages the input stream keeps (-1: no limit).")
-        .define(INPUT_STREAM_MAX_AGE_MS, Type.LONG, 7 * DAY_MS, Range.atLeast(0), Importance.MEDIUM,
-            "Oldest message the input stream keeps, when no bridge took it (0: no limit).")
+        .define(INPUT_STREAM_MAX_AGE_MS, Type.LONG, 0L, Range.atLeast(0), Importance.MEDIUM,
+            "Oldest message the input stream keeps (0: no limit). A limit drops accepted messages that the ingress "
+                + "has not copied in time (an outage longer than it): leave it at 0 unless you accept that.")
         .define(INPUT_STREAM_REPLICAS, Type.INT, 1, Range.between(1, 5), Importance.MEDIUM,
-            "Replicas of the input stream in a NATS cluster.")
-        .define(INPUT_CONSUMER, Type.STRING, "alarm-digest-ingress", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
-            "Durable pull consumer on the input stream, shared by every ingress instance.")
+            "Replicas of the input stream in a NATS cluster; 3 in production, or a server with sync: always, so "
+                + "that a host crash cannot lose what the stream acknowledged.")
         .define(DIGEST_STREAM_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
             "Provision a JetStream stream on the digest subject; egress then publishes with acknowledgements and "
                 + "the stream keeps one copy of each digest part (Nats-Msg-Id).")
@@ -128,17 +144,38 @@ public final class BridgeConfig extends AbstractConfig {
                 + "a re-publication after a crash is dropped.")
         .define(DIGEST_STREAM_REPLICAS, Type.INT, 1, Range.between(1, 5), Importance.MEDIUM,
             "Replicas of the digest stream in a NATS cluster.")
-        .define(INGRESS_MAX_IN_FLIGHT, Type.INT, 1000, Range.between(1, 100_000), Importance.MEDIUM,
-            "Messages taken from NATS and not yet acknowledged (the consumer's max ack pending): bounds the "
-                + "memory the ingress uses while Kafka is slow or away.")
         .define(INGRESS_MAX_MESSAGE_BYTES, Type.INT, 900 * 1024, Range.between(1024, 64 * 1024 * 1024),
             Importance.MEDIUM,
             "A larger NATS message goes to the dead-letter topic, cut to this size. Keep it under the producer's "
                 + "max.request.size.")
-        .define(INGRESS_ACK_WAIT_MS, Type.LONG, DEFAULT_DELIVERY_TIMEOUT_MS + MINUTE_MS, Range.atLeast(1000),
+        .define(INGRESS_GROUP_ID, Type.STRING, "", Importance.MEDIUM,
+            "Kafka consumer group that elects the one active ingress of the input stream (the member owning the "
+                + "position topic's partition); the others stand by. Empty: alarm-digest-ingress.<nats.input.stream>.")
+        .define(INGRESS_INSTANCE_ID, Type.STRING, "", Importance.MEDIUM,
+            "This ingress's static member id in that group: unique per instance and the same across its restarts, "
+                + "so that a restarted ingress takes its place back at once. Empty: the host name.")
+        .define(INGRESS_SESSION_TIMEOUT_MS, Type.LONG, 10_000L, Range.between(1000, 30 * MINUTE_MS), Importance.MEDIUM,
+            "A standby ingress takes over this long after the active one stopped answering (the election group's "
+                + "session timeout; the broker's group.min.session.timeout.ms must allow it).")
+        .define(INGRESS_TRANSACTIONAL_ID_PREFIX, Type.STRING, "alarm-digest-ingress", new ConfigDef.NonEmptyString(),
             Importance.LOW,
-            "The input consumer's AckWait: NATS redelivers a message not acknowledged this long after delivery. "
-                + "Must outlast the producer's delivery.timeout.ms.")
+            "The ingress producer's transactional id is <prefix>.<nats.input.stream>: every ingress of one stream "
+                + "shares it, so that the one taking over fences a stale one, which then cannot write.")
+        .define(INGRESS_TRANSACTION_MAX_MESSAGES, Type.INT, 5_000, Range.between(1, 1_000_000), Importance.LOW,
+            "Most messages in one ingress transaction. A transaction is committed as soon as no further message "
+                + "is waiting, or when it reaches this count, the byte or the time limit.")
+        .define(INGRESS_TRANSACTION_MAX_BYTES, Type.INT, 4 * 1024 * 1024, Range.between(1024, 256 * 1024 * 1024),
+            Importance.LOW,
+            "Most payload bytes in one ingress transaction (see " + INGRESS_TRANSACTION_MAX_MESSAGES + ").")
+        .define(INGRESS_TRANSACTION_MAX_MS, Type.LONG, 50L, Range.between(1, 60_000), Importance.LOW,
+            "Longest an ingress transaction stays open before it is committed (see "
+                + INGRESS_TRANSACTION_MAX_MESSAGES + "): a request waits for it before the processor can read it. "
+                + "At most half the producer's transaction.timeout.ms.")
+        .define(INGRESS_PURGE_EVERY_MESSAGES, Type.LONG, 10_000L, Range.atLeast(1), Importance.LOW,
+            "The input stream is purged below the committed position once this many messages were committed since "
+                + "the last purge (each purge is one JetStream request).")
+        .define(INGRESS_PURGE_INTERVAL_MS, Type.LONG, 10_000L, Range.atLeast(100), Importance.LOW,
+            "... or once this long has passed since the last purge, when anything new was committed.")
         .define(EGRESS_GROUP_ID, Type.STRING, "alarm-digest-egress", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
             "Kafka consumer group of the egress instances.")
         .define(EGRESS_PUBLISH_TIMEOUT_MS, Type.LONG, 5000L, Range.atLeast(100), Importance.LOW,
@@ -193,13 +230,12 @@ public final class BridgeConfig extends AbstractConfig {
             throw new ConfigException(INGRESS_MAX_MESSAGE_BYTES, ingressMaxMessageBytes(), "must leave "
                 + RECORD_OVERHEAD_BYTES + " bytes under the producer's max.request.size (" + maxRequestSize + ")");
         }
-        Properties producer = producerProperties();
-        long deliveryTimeout = Long.parseLong(String.valueOf(producer.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)));
-        long maxBlock = Long.parseLong(String.valueOf(producer.get(ProducerConfig.MAX_BLOCK_MS_CONFIG)));
-        if (ingressAckWait().toMillis() <= deliveryTimeout + maxBlock) {
-            throw new ConfigException(INGRESS_ACK_WAIT_MS, ingressAckWait().toMillis(), "must be longer than the "
-                + "producer's delivery.timeout.ms plus max.block.ms (" + (deliveryTimeout + maxBlock) + "), or NATS "
-                + "would redeliver messages that the producer is still trying to write");
+        long transactionTimeout = Long.parseLong(String.valueOf(
+            producerProperties().get(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG)));
+        if (ingressTransactionMaxMs() * 2 > transactionTimeout) {
+            throw new ConfigException(INGRESS_TRANSACTION_MAX_MS, ingressTransactionMaxMs(), "must be at most half "
+                + "the producer's transaction.timeout.ms (" + transactionTimeout + "), or the broker could abort "
+                + "transactions the ingress is about to commit");
         }
     }
 
@@ -275,10 +311,6 @@ public final class BridgeConfig extends AbstractConfig {
         return getInt(INPUT_STREAM_REPLICAS);
     }
 
-    public String inputConsumer() {
-        return getString(INPUT_CONSUMER);
-    }
-
     public boolean digestStreamEnabled() {
         return getBoolean(DIGEST_STREAM_ENABLED);
     }
@@ -303,16 +335,49 @@ public final class BridgeConfig extends AbstractConfig {
         return getInt(DIGEST_STREAM_REPLICAS);
     }
 
-    public int ingressMaxInFlight() {
-        return getInt(INGRESS_MAX_IN_FLIGHT);
-    }
-
     public int ingressMaxMessageBytes() {
         return getInt(INGRESS_MAX_MESSAGE_BYTES);
     }
 
-    public Duration ingressAckWait() {
-        return Duration.ofMillis(getLong(INGRESS_ACK_WAIT_MS));
+    /** The election group of this input stream's ingresses. */
+    public String ingressGroupId() {
+        String configured = getString(INGRESS_GROUP_ID);
+        return configured.isBlank() ? "alarm-digest-ingress." + inputStream() : configured;
+    }
+
+    /** This ingress's static member id in the election group. */
+    public String ingressInstanceId() {
+        String configured = getString(INGRESS_INSTANCE_ID);
+        return configured.isBlank() ? HostName.get() : configured;
+    }
+
+    public Duration ingressSessionTimeout() {
+        return Duration.ofMillis(getLong(INGRESS_SESSION_TIMEOUT_MS));
+    }
+
+    /** Shared by every ingress of the input stream: the one that initialises it fences the others. */
+    public String ingressTransactionalId() {
+        return getString(INGRESS_TRANSACTIONAL_ID_PREFIX) + "." + inputStream();
+    }
+
+    public int ingressTransactionMaxMessages() {
+        return getInt(INGRESS_TRANSACTION_MAX_MESSAGES);
+    }
+
+    public int ingressTransactionMaxBytes() {
+        return getInt(INGRESS_TRANSACTION_MAX_BYTES);
+    }
+
+    public long ingressTransactionMaxMs() {
+        return getLong(INGRESS_TRANSACTION_MAX_MS);
+    }
+
+    public long ingressPurgeEveryMessages() {
+        return getLong(INGRESS_PURGE_EVERY_MESSAGES);
+    }
+
+    public Duration ingressPurgeInterval() {
+        return Duration.ofMillis(getLong(INGRESS_PURGE_INTERVAL_MS));
     }
 
     public String egressGroupId() {
@@ -339,11 +404,43 @@ public final class BridgeConfig extends AbstractConfig {
         props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
         props.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(DEFAULT_DELIVERY_TIMEOUT_MS));
         props.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(DEFAULT_REQUEST_TIMEOUT_MS));
-        // While Kafka is away, send() waits this long for metadata or buffer room before the ingress gives the
-        // message back to NATS; Kafka's default (a minute) would hold the ingress thread far longer.
+        // While Kafka is away, send(), initTransactions() and commitTransaction() give up after this long, and the
+        // ingress starts again from the committed position; Kafka's default (a minute) would hold it far longer.
         props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(DEFAULT_MAX_BLOCK_MS));
+        props.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Long.toString(DEFAULT_TRANSACTION_TIMEOUT_MS));
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, ingressTransactionalId());
+        return props;
+    }
+
+    /**
+     * The consumer that keeps this ingress in the election group: static membership under
+     * {@link #ingressInstanceId()}, the session timeout of {@link #INGRESS_SESSION_TIMEOUT_MS}, and a sticky
+     * cooperative assignment, so that a standby joining does not move the lock away from the active ingress.
+     */
+    public Properties electionConsumerProperties() {
+        Properties props = clientProperties(ConsumerConfig.configNames(), "consumer.");
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "alarm-digest-ingress-election");
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, ingressGroupId());
+        props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, ingressInstanceId());
+        props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Long.toString(ingressSessionTimeout().toMillis()));
+        props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Long.toString(ingressSessionTimeout().toMillis() / 4));
+        props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, GroupProtocol.CLASSIC.name().toLowerCase(Locale.ROOT));
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        return props;
+    }
+
+    /** The consumer that reads the committed position back: no group, read_committed. */
+    public Properties positionConsumerProperties() {
+        Properties props = clientProperties(ConsumerConfig.configNames(), "consumer.");
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        props.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "alarm-digest-ingress-position");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         return props;
     }
 

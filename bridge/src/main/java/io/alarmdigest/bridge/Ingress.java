@@ -1,366 +1,519 @@
 package io.alarmdigest.bridge;
 
+import io.alarmdigest.bridge.InputRecords.Copy;
+import io.alarmdigest.bridge.InputRecords.StreamMessage;
 import io.alarmdigest.logging.RateLimitedLog;
-import io.alarmdigest.model.DlqReason;
-import io.alarmdigest.model.HeaderNames;
-import io.alarmdigest.model.Ids;
-import io.alarmdigest.model.InvalidMessageException;
 import io.alarmdigest.model.Rfc3339;
+import io.nats.client.ConsumeOptions;
 import io.nats.client.Connection;
-import io.nats.client.ConsumerContext;
-import io.nats.client.FetchConsumeOptions;
-import io.nats.client.FetchConsumer;
+import io.nats.client.IterableConsumer;
 import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
 import io.nats.client.Message;
+import io.nats.client.PurgeOptions;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.OrderedConsumerConfiguration;
 import io.nats.client.api.StreamInfo;
-import io.nats.client.impl.NatsJetStreamMetaData;
+import io.nats.client.api.StreamState;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Semaphore;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * NATS → Kafka, at least once. Takes messages from the input stream's durable pull consumer and writes each to its
- * subject's topic, keyed by UserID, value as received, timestamp = the time NATS stored it, with the contract's
- * {@code nats-*} headers. A message is acknowledged to NATS only after Kafka confirmed it; on a retriable Kafka
- * failure it is not acknowledged but nak'ed with backoff, so NATS delivers it again. A message without a usable
- * UserID, over the size limit, or refused by Kafka for good goes to the dead-letter topic, then is acknowledged:
- * nothing loops for ever, nothing is dropped.
+ * NATS → Kafka, exactly once and in stream order (contract rules 3 and 8), the way Kafka Connect's exactly-once
+ * sources work. While {@link IngressElection} elects this ingress, it copies the input stream:
+ * <ol>
+ *   <li>{@code initTransactions()} under the stream's transactional id: a stale ingress with that id is fenced and
+ *       its open transaction aborted;</li>
+ *   <li>the committed position is read back from the position topic ({@code read_committed});</li>
+ *   <li>an ordered consumer (ephemeral, no acknowledgements) reads the stream from the sequence after it;</li>
+ *   <li>each transaction holds a batch of messages — each one an input record keyed by UserID, or a dead letter —
+ *       and, last, the position it reaches; it is committed as soon as no further message is waiting, or at the
+ *       batch's count, byte or time limit;</li>
+ *   <li>after a commit, the stream is purged below the committed position, now and then, and only if the stream is
+ *       still the one the position was committed for.</li>
+ * </ol>
+ * Any error — a send that failed, an abort, a commit whose outcome is unknown, a broker or NATS outage — drops what
+ * is held and starts again at step 1, so whatever happened, the records in Kafka are each stream message exactly
+ * once, in stream order. A fenced ingress never retries on its own: it stands by until the group elects it again.
  *
- * <p>At most {@code ingress.max.in.flight} messages are between NATS and a Kafka confirmation at any time (also the
- * consumer's max ack pending): while Kafka is away the ingress waits, its memory bounded, and resumes by itself.
+ * <p>Each message's sequence must be the one after the last: a gap (messages the stream lost or dropped before they
+ * were copied) is logged and counted, and so are a stream found re-created or ending below the committed position.
  */
 final class Ingress implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Ingress.class);
-    private static final Duration POLL = Duration.ofMillis(250);
+    /** Longest wait for the first message of a transaction: how soon a stop or a lost election is noticed. */
+    private static final Duration IDLE_WAIT = Duration.ofMillis(200);
+    /** While a transaction is open, a message not there within this is not waited for: the batch is committed. */
+    private static final Duration NEXT_WAIT = Duration.ofMillis(1);
     private static final Duration STREAM_STATE_INTERVAL = Duration.ofSeconds(10);
-    /** How long one fetch waits for messages; short, so that a stop or a NATS restart ends it soon. */
-    private static final Duration FETCH_EXPIRY = Duration.ofSeconds(1);
-    private static final int FETCH_MAX = 500;
+    private static final Duration POSITION_READ_TIMEOUT = Duration.ofSeconds(60);
+    /** A pull brings at most this many messages; its byte budget also fits the largest message NATS allows. */
+    private static final int PULL_MESSAGES = 1_000;
+    private static final long PULL_BYTES = 8L * 1024 * 1024;
+    /** A pull lives this long; its heartbeats (half of it) tell the ordered consumer that it must start over. */
+    private static final long PULL_EXPIRY_MS = 5_000;
+    /** The input stream's fill above which the ingress warns that it may soon refuse messages. */
+    private static final double FULL_WARNING = 0.9;
+    /** The next sequence is not known (a read by stored time): the first message read sets it. */
+    private static final long UNKNOWN = -1;
 
     private final BridgeConfig config;
     private final Connection nats;
-    private final Producer<String, byte[]> producer;
+    private final JetStreamManagement jsm;
+    private final Supplier<Producer<String, byte[]>> producers;
     private final BridgeMetrics metrics;
-    /** Replaced when the stream or consumer had to be provisioned again (deleted, or the stream re-created). */
-    private volatile NatsStreams.Input input;
-    private ConsumerContext context;
-    private final Semaphore inFlight;
-    private final ConcurrentLinkedQueue<Refused> refused = new ConcurrentLinkedQueue<>();
+    private final IngressElection election;
     private final RateLimitedLog log = new RateLimitedLog(LOG);
+    /** Sequences whose input record Kafka refused for good; the next attempt writes them as dead letters. */
+    private final Set<Long> refusedByKafka = ConcurrentHashMap.newKeySet();
     private final Thread thread;
+    private final Object termMonitor = new Object();
+    /** Guarded by {@link #termMonitor}: a term (a stretch as the active ingress) is running. */
+    private boolean inTerm;
     private volatile boolean running = true;
 
-    Ingress(BridgeConfig config, Connection nats, Producer<String, byte[]> producer, BridgeMetrics metrics,
-            NatsStreams.Input input) {
+    /**
+     * @param producers makes a transactional producer with the stream's transactional id; a new one for each term
+     */
+    Ingress(BridgeConfig config, Connection nats, Supplier<Producer<String, byte[]>> producers, BridgeMetrics metrics,
+            IngressElection election) throws IOException {
         this.config = config;
         this.nats = nats;
-        this.producer = producer;
+        this.jsm = nats.jetStreamManagement();
+        this.producers = producers;
         this.metrics = metrics;
-        this.input = input;
-        this.inFlight = new Semaphore(config.ingressMaxInFlight());
+        this.election = election;
         this.thread = new Thread(this::run, "alarm-digest-ingress");
+        metrics.gauge(BridgeMetrics.INGRESS_ACTIVE, 0);
     }
 
     void start() {
+        election.start(this::awaitTermEnd);
         thread.start();
-        LOG.info("Ingress ready: stream {} (consumer {}) -> {} and {}", input.stream(), input.consumer(),
-            config.topics().statusChanged(), config.topics().sendDigest());
+        LOG.info("Ingress ready: stream {} -> topic {} (transactional id {}, positions in {})", config.inputStream(),
+            config.topics().input(), config.ingressTransactionalId(), config.topics().ingressPosition());
     }
 
-    /**
-     * Pulls in explicit fetches of at most the free in-flight room, each living {@link #FETCH_EXPIRY}: what a fetch
-     * delivers is read to its end before the next one starts, so on a graceful stop nothing fetched is left behind
-     * unread (it would wait for the AckWait), and a fetch lost with a NATS restart ends by itself. A fetch ends as soon
-     * as messages are there ("no wait" with an expiry): a lone message is not held until the batch fills or the fetch
-     * expires, which made the digest latency of a quiet service about half the expiry (BENCHMARK.md).
-     */
     private void run() {
         Backoff backoff = new Backoff(config.retryBackoffMax());
-        long nextStreamState = 0;
         while (running) {
             try {
-                deadLetterRefused();
-                if (System.nanoTime() > nextStreamState) {
-                    recordStreamState();
-                    nextStreamState = System.nanoTime() + STREAM_STATE_INTERVAL.toNanos();
-                }
-                int room = Math.min(FETCH_MAX, inFlight.availablePermits());
-                if (room == 0) {
-                    // Kafka is slow or away: wait for confirmations rather than take more.
-                    if (inFlight.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
-                        inFlight.release();
-                    }
+                if (!election.awaitOwnership(IDLE_WAIT)) {
                     continue;
                 }
-                // The whole fetch is read before anything is sent: a send that blocks (Kafka away) must not keep
-                // the client from taking what NATS already delivered, which it would drop once the fetch expired.
-                // What was fetched before an error is still forwarded: it holds in-flight places and NATS waits for
-                // its acknowledgement.
-                List<Message> fetched = new ArrayList<>(room);
-                try (FetchConsumer fetch = consumerContext()
-                    .fetch(FetchConsumeOptions.builder().maxMessages(room).noWaitExpiresIn(FETCH_EXPIRY.toMillis()).build())) {
-                    for (Message message = fetch.nextMessage(); message != null; message = fetch.nextMessage()) {
-                        inFlight.acquire();
-                        fetched.add(message);
-                    }
-                } finally {
-                    forwardAll(fetched);
-                }
+                setInTerm(true);
+                new Term().run();
                 backoff.reset();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            } catch (ProducerFencedException e) {
+                metrics.increment(BridgeMetrics.INGRESS_FENCED);
+                LOG.warn("Ingress {} was fenced: another ingress initialised transactional id {}. Nothing it held is "
+                    + "written; it stands by until the group elects it again", config.ingressInstanceId(),
+                    config.ingressTransactionalId());
+                election.fenced();
+            } catch (StreamReplaced e) {
+                metrics.increment(BridgeMetrics.INGRESS_RESTARTS);
+                LOG.warn("Ingress starts again: {}", e.getMessage());
             } catch (Exception e) {
-                // Not connected, stream or consumer gone, a status error: NATS reconnects by itself; try again.
-                context = null;
+                metrics.increment(BridgeMetrics.INGRESS_RESTARTS);
                 Duration wait = backoff.next();
-                log.warn("consume", "Ingress could not read from JetStream ({}); trying again in {} ms", e.toString(),
-                    wait.toMillis());
+                log.warn("term", "Ingress dropped what it held and starts again from the committed position in {} ms, "
+                    + "after: {}", wait.toMillis(), describe(e));
                 sleep(wait);
-                reprovision();
+            } finally {
+                metrics.gauge(BridgeMetrics.INGRESS_ACTIVE, 0);
+                setInTerm(false);
             }
         }
     }
 
     /**
-     * Sends a fetched batch. If Kafka cannot even take a record (the producer's buffer is full or it has no metadata
-     * within {@code max.block.ms}), the rest of the batch is handed back to NATS at once instead of each waiting
-     * its own {@code max.block.ms}.
+     * One stretch as the active ingress: from {@code initTransactions()} until a stop, a lost election or an error.
+     * Not reused: an error ends it, and the next one starts from the committed position with a new producer and a
+     * new consumer.
      */
-    private void forwardAll(List<Message> fetched) {
-        for (int i = 0; i < fetched.size(); i++) {
-            RuntimeException refused = forward(fetched.get(i));
-            if (refused != null) {
-                for (Message rest : fetched.subList(i + 1, fetched.size())) {
-                    retryLater(rest, refused);
+    private final class Term {
+        private final Producer<String, byte[]> producer;
+        private final AtomicReference<Exception> sendError = new AtomicReference<>();
+        private NatsStreams.Input input;
+        private InputRecords records;
+        private StreamPosition committed;
+        private IterableConsumer messages;
+        private long expected;
+        private long lastConsumerSequence;
+        private long purgedBelow;
+        private long lastPurgeNanos = System.nanoTime();
+        private long lastStateNanos;
+
+        private boolean open;
+        private int batchMessages;
+        private long batchBytes;
+        private long batchLast;
+        private Instant batchLastStored;
+        private long openedNanos;
+        private final Map<String, Long> batchBySubject = new HashMap<>();
+        private int batchDeadLetters;
+
+        Term() {
+            this.producer = producers.get();
+        }
+
+        void run() throws Exception {
+            boolean clean = false;
+            try {
+                start();
+                copy();
+                if (open) {
+                    commit();
                 }
+                if (!running) {
+                    purge(true);
+                }
+                clean = true;
+            } finally {
+                close(clean);
+            }
+        }
+
+        private void start() throws IOException, JetStreamApiException {
+            producer.initTransactions();
+            input = NatsStreams.provisionInput(jsm, config);
+            records = new InputRecords(config, input);
+            Optional<StreamPosition> position = StreamPosition.readCommitted(config.positionConsumerProperties(),
+                config.topics().ingressPosition(), input.stream(), POSITION_READ_TIMEOUT);
+            StreamInfo info = jsm.getStreamInfo(input.stream());
+            Resume resume = resumeAt(position, info.getStreamState());
+            committed = resume.base();
+            purgedBelow = Math.max(1, info.getStreamState().getFirstSequence());
+            metrics.gauge(BridgeMetrics.INGRESS_POSITION, committed.lastSequence());
+            metrics.gauge(BridgeMetrics.INGRESS_PURGED_UP_TO, purgedBelow - 1);
+            recordStreamState(info);
+            OrderedConsumerConfiguration from = new OrderedConsumerConfiguration();
+            if (resume.afterStored() == null) {
+                expected = resume.fromSequence();
+                from.deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(expected);
+            } else {
+                expected = UNKNOWN;
+                from.deliverPolicy(DeliverPolicy.ByStartTime)
+                    .startTime(resume.afterStored().plusNanos(1).atZone(ZoneOffset.UTC));
+            }
+            // A pull must have room for the largest message the server takes, or the server refuses the pull.
+            long pullBytes = Math.max(PULL_BYTES, 2L * nats.getServerInfo().getMaxPayload());
+            messages = nats.getStreamContext(input.stream()).createOrderedConsumer(from)
+                .iterate(ConsumeOptions.builder().batchSize(PULL_MESSAGES).batchBytes(pullBytes)
+                    .expiresIn(PULL_EXPIRY_MS).build());
+            metrics.gauge(BridgeMetrics.INGRESS_ACTIVE, 1);
+            LOG.info("Ingress {} active: copying stream {} from {} (committed position: {})",
+                config.ingressInstanceId(), input.stream(), resume.afterStored() == null ? "sequence " + expected
+                    : "the first message stored after " + Rfc3339.format(resume.afterStored()), committed);
+        }
+
+        /**
+         * Where to resume: after the committed position, unless the stream is not the one it was committed for
+         * (re-created: copied from its start) or lost messages it had acknowledged (it ends below the position, and
+         * its new messages reuse copied sequences: copied from the first one stored after the last copied message).
+         */
+        private Resume resumeAt(Optional<StreamPosition> position, StreamState state) {
+            long first = Math.max(1, state.getFirstSequence());
+            long last = state.getLastSequence();
+            Resume fromStart = new Resume(new StreamPosition(input.stream(), input.created(), first - 1, null), first,
+                null);
+            if (position.isEmpty()) {
+                if (first > 1) {
+                    LOG.warn("No position is committed for stream {}, which starts at sequence {}: its earlier "
+                        + "messages were purged, so the position topic {} was lost or emptied; copying the stream "
+                        + "from its first message (the processor drops re-copied requests as duplicates)",
+                        input.stream(), first, config.topics().ingressPosition());
+                }
+                return fromStart;
+            }
+            StreamPosition at = position.get();
+            if (!at.created().equals(input.created())) {
+                metrics.increment(BridgeMetrics.INGRESS_STREAM_RECREATED);
+                LOG.warn("Stream {} was created at {}, but the committed position ({}) is of a stream created at {}: "
+                    + "it was deleted and created anew. Copying the new stream from its first message (sequence {}); "
+                    + "what the old one held and had not been copied is gone", input.stream(), input.created(), at,
+                    at.created(), first);
+                return fromStart;
+            }
+            if (last < at.lastSequence()) {
+                metrics.increment(BridgeMetrics.INGRESS_STREAM_ROLLBACKS);
+                LOG.error("Stream {} ends at sequence {}, below the committed position {}: the NATS server lost "
+                    + "{} messages it had acknowledged (a crash before they reached the disk: run the stream with 3 "
+                    + "replicas or the server with sync: always). New messages take those sequences again; copying "
+                    + "{}. A request among them that takes the identity of one answered within "
+                    + "request.dedupe.window.ms gets no digest", input.stream(), last, at, at.lastSequence() - last,
+                    at.lastStored() == null ? "the stream from its first message"
+                        : "the messages stored after " + at.lastStored() + ", the last one copied");
+                if (at.lastStored() == null) {
+                    return fromStart;
+                }
+                // Nothing below the first message still in the stream can be purged twice; the next commit moves on.
+                return new Resume(at.at(first - 1, at.lastStored()), UNKNOWN,
+                    Rfc3339.parse("LastStored", at.lastStored()));
+            }
+            return new Resume(at, at.lastSequence() + 1, null);
+        }
+
+        private void copy() throws Exception {
+            while (running && election.isOwner()) {
+                Message message = messages.nextMessage(open ? NEXT_WAIT : IDLE_WAIT);
+                if (message == null) {
+                    if (open) {
+                        commit();
+                    }
+                } else {
+                    take(message);
+                    if (batchMessages >= config.ingressTransactionMaxMessages()
+                        || batchBytes >= config.ingressTransactionMaxBytes()
+                        || System.nanoTime() - openedNanos >= TimeUnit.MILLISECONDS.toNanos(config.ingressTransactionMaxMs())) {
+                        commit();
+                    }
+                }
+                if (!open) {
+                    housekeeping();
+                }
+            }
+        }
+
+        /** Adds a message to the open transaction (opening one if needed): its input record or dead letter. */
+        private void take(Message message) throws IOException, JetStreamApiException {
+            long consumerSequence = message.metaData().consumerSequence();
+            if (consumerSequence <= lastConsumerSequence) {
+                // The ordered consumer started over (a NATS restart, missed heartbeats, a deleted stream) with a new
+                // server-side consumer: make sure the stream is still the one being copied.
+                requireSameStream(jsm.getStreamInfo(input.stream()));
+            }
+            lastConsumerSequence = consumerSequence;
+            StreamMessage next = StreamMessage.of(message);
+            long sequence = next.sequence();
+            if (expected == UNKNOWN) {
+                expected = sequence;
+            }
+            if (sequence < expected) {
+                LOG.debug("Stream {} sequence {} delivered again; already copied", input.stream(), sequence);
                 return;
             }
-        }
-    }
-
-    /**
-     * Sends one message to Kafka; the callback acknowledges, retries or hands it to the dead-letter path.
-     *
-     * @return the error if the producer refused the record at once (it was handed back to NATS), else {@code null}
-     */
-    private RuntimeException forward(Message message) {
-        NatsJetStreamMetaData meta = message.metaData();
-        if (meta.deliveredCount() > 1) {
-            metrics.increment(BridgeMetrics.INGRESS_REDELIVERED);
-        }
-        byte[] payload = message.getData() == null ? new byte[0] : message.getData();
-        String topic = topicOf(message.getSubject());
-        String userId;
-        try {
-            if (topic == null) {
-                throw new InvalidMessageException(DlqReason.UNKNOWN_SUBJECT,
-                    "subject " + message.getSubject() + " is not an input subject of the bridge");
+            if (sequence > expected) {
+                long missing = sequence - expected;
+                metrics.add(BridgeMetrics.INGRESS_SEQUENCE_GAPS, missing);
+                LOG.error("Stream {} skipped {} message(s), sequences {} to {}: they left the stream before they were "
+                    + "copied (deleted, purged by someone else, or dropped by a limit) and are lost to the service",
+                    input.stream(), missing, expected, sequence - 1);
             }
-            if (payload.length > config.ingressMaxMessageBytes()) {
-                throw new InvalidMessageException(DlqReason.TOO_LARGE, "the message has " + payload.length
-                    + " bytes, more than " + BridgeConfig.INGRESS_MAX_MESSAGE_BYTES + "=" + config.ingressMaxMessageBytes());
+            expected = sequence + 1;
+            batchLastStored = next.storedAt();
+            Copy copy = refusedByKafka.contains(sequence)
+                ? records.refusedByKafka(next, RecordTooLargeException.class.getSimpleName())
+                : records.copyOf(next);
+            if (!open) {
+                producer.beginTransaction();
+                open = true;
+                openedNanos = System.nanoTime();
             }
-            userId = Ids.userIdOf(payload);
-        } catch (InvalidMessageException e) {
-            deadLetter(message, e);
-            return null;
-        }
-        Instant stored = meta.timestamp().toInstant();
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null, recordTime(topic, stored), userId,
-            payload, natsHeaders(message, stored));
-        // KafkaProducer reports a record it cannot even take (no metadata, buffer full within max.block.ms) by
-        // calling the callback at once, on this thread.
-        Thread caller = Thread.currentThread();
-        Exception[] refusedAtOnce = new Exception[1];
-        try {
-            producer.send(record, (metadata, error) -> {
-                if (error != null && Thread.currentThread() == caller) {
-                    refusedAtOnce[0] = error;
-                }
-                if (error == null) {
-                    acknowledge(message);
-                    metrics.increment(BridgeMetrics.INGRESS_IN + message.getSubject());
-                } else if (isAboutTheRecord(error)) {
-                    // Producing from a producer callback could block its I/O thread: the ingress thread does it.
-                    refused.add(new Refused(message, error));
-                } else {
-                    retryLater(message, error);
+            producer.send(copy.record(), (metadata, error) -> {
+                if (error != null) {
+                    if (error instanceof RecordTooLargeException) {
+                        refusedByKafka.add(sequence);
+                    }
+                    sendError.compareAndSet(null, error);
                 }
             });
-        } catch (RuntimeException e) {
-            retryLater(message, e);
-            return e;
-        }
-        Exception error = refusedAtOnce[0];
-        return error == null ? null
-            : error instanceof RuntimeException runtime ? runtime : new IllegalStateException(error);
-    }
-
-    /**
-     * Whether Kafka refused the record itself, for good: only then is it a dead letter. Every other error — an
-     * outage, a timeout, an authorization or producer-state error — is about Kafka, not the message, and the
-     * message goes back to NATS to be tried again.
-     */
-    private static boolean isAboutTheRecord(Exception error) {
-        return error instanceof RecordTooLargeException || error instanceof SerializationException;
-    }
-
-    /** Acknowledges to NATS and frees the message's in-flight place, whatever the ack does. */
-    private void acknowledge(Message message) {
-        try {
-            message.ack();
-        } catch (RuntimeException e) {
-            // Connection closing or gone: NATS delivers the message again after the AckWait (a duplicate in Kafka).
-            log.warn("ack", "Could not acknowledge a message on {} ({}); NATS delivers it again",
-                message.getSubject(), e.toString());
-        } finally {
-            inFlight.release();
-        }
-    }
-
-    private void retryLater(Message message, Exception error) {
-        try {
-            Duration delay = retryDelay(message.metaData().deliveredCount());
-            metrics.increment(BridgeMetrics.INGRESS_RETRIES);
-            log.warn("kafka", "Kafka did not take a message from {} ({}); NATS redelivers it in {} ms",
-                message.getSubject(), error.toString(), delay.toMillis());
-            message.nakWithDelay(delay);
-        } catch (RuntimeException e) {
-            log.warn("nak", "Could not hand a message on {} back to NATS ({}); it comes back after the AckWait",
-                message.getSubject(), e.toString());
-        } finally {
-            inFlight.release();
-        }
-    }
-
-    /**
-     * The record timestamp: the NATS stored time in milliseconds, rounded down for events and up for requests.
-     * Kafka Streams orders the two inputs by timestamp and breaks ties arbitrarily; rounding this way keeps an event
-     * stored before a request in the same millisecond ahead of it (contract rule 3).
-     */
-    private long recordTime(String topic, Instant stored) {
-        long millis = stored.toEpochMilli();
-        boolean fraction = stored.getNano() % 1_000_000 != 0;
-        return topic.equals(config.topics().sendDigest()) && fraction ? millis + 1 : millis;
-    }
-
-    private Duration retryDelay(long deliveries) {
-        long ms = Math.min(config.retryBackoffMax().toMillis(), 100L << Math.min(20, Math.max(0, deliveries - 1)));
-        return Duration.ofMillis(ms);
-    }
-
-    private void deadLetterRefused() {
-        for (Refused next = refused.poll(); next != null; next = refused.poll()) {
-            deadLetter(next.message, new InvalidMessageException(DlqReason.KAFKA_REFUSED,
-                "Kafka refused the record for good: " + next.error));
-        }
-    }
-
-    /** Writes the message to the dead-letter topic, then acknowledges it; if that fails too, NATS redelivers it. */
-    private void deadLetter(Message message, InvalidMessageException problem) {
-        byte[] payload = message.getData() == null ? new byte[0] : message.getData();
-        Headers headers = natsHeaders(message, message.metaData().timestamp().toInstant());
-        headers.add(HeaderNames.DLQ_REASON, problem.headerValue().getBytes(StandardCharsets.UTF_8));
-        headers.add(HeaderNames.DLQ_SOURCE, message.getSubject().getBytes(StandardCharsets.UTF_8));
-        if (payload.length > config.ingressMaxMessageBytes()) {
-            headers.add(HeaderNames.DLQ_TRUNCATED_FROM,
-                Integer.toString(payload.length).getBytes(StandardCharsets.UTF_8));
-            payload = Arrays.copyOf(payload, config.ingressMaxMessageBytes());
-        }
-        log.warn(problem.reason().code(), "Dead-lettered a message on {} (stream seq {}): {}", message.getSubject(),
-            message.metaData().streamSequence(), problem.headerValue());
-        try {
-            producer.send(new ProducerRecord<>(config.topics().deadLetter(), null, null, null, payload, headers),
-                (metadata, error) -> {
-                    if (error == null) {
-                        acknowledge(message);
-                        metrics.increment(BridgeMetrics.INGRESS_DEAD_LETTERS);
-                    } else {
-                        retryLater(message, error);
-                    }
-                });
-        } catch (RuntimeException e) {
-            retryLater(message, e);
-        }
-    }
-
-    private Headers natsHeaders(Message message, Instant stored) {
-        NatsJetStreamMetaData meta = message.metaData();
-        Headers headers = new RecordHeaders();
-        headers.add(HeaderNames.NATS_SUBJECT, message.getSubject().getBytes(StandardCharsets.UTF_8));
-        headers.add(HeaderNames.NATS_STREAM, meta.getStream().getBytes(StandardCharsets.UTF_8));
-        headers.add(HeaderNames.NATS_STREAM_CREATED, input.created().getBytes(StandardCharsets.UTF_8));
-        headers.add(HeaderNames.NATS_STREAM_SEQ,
-            Long.toString(meta.streamSequence()).getBytes(StandardCharsets.UTF_8));
-        headers.add(HeaderNames.NATS_TIMESTAMP, Rfc3339.format(stored).getBytes(StandardCharsets.UTF_8));
-        return headers;
-    }
-
-    private String topicOf(String subject) {
-        if (subject.equals(config.statusSubject())) {
-            return config.topics().statusChanged();
-        }
-        if (subject.equals(config.requestSubject())) {
-            return config.topics().sendDigest();
-        }
-        return null;
-    }
-
-    /** The consumer's context, looked up once (a JetStream API call) and again after an error. */
-    private ConsumerContext consumerContext() throws IOException, JetStreamApiException {
-        ConsumerContext current = context;
-        if (current == null) {
-            current = nats.getConsumerContext(input.stream(), input.consumer());
-            context = current;
-        }
-        return current;
-    }
-
-    /** Provisions the stream and consumer again, e.g. after someone deleted them; quiet if NATS is away. */
-    private void reprovision() {
-        try {
-            NatsStreams.Input again = NatsStreams.provisionInput(nats.jetStreamManagement(), config);
-            if (!again.equals(input)) {
-                LOG.warn("Input stream or consumer changed under the ingress: now {} (created {}), was {} (created {})",
-                    again.stream(), again.created(), input.stream(), input.created());
-                input = again;
-                context = null;
+            if (sendError.get() != null) {
+                throw new KafkaException("a record of the transaction could not be written", sendError.get());
             }
-        } catch (IOException | JetStreamApiException | RuntimeException e) {
-            LOG.debug("Could not provision the input stream yet: {}", e.toString());
+            batchMessages++;
+            batchBytes += next.payload().length;
+            batchLast = sequence;
+            if (copy.deadLettered() == null) {
+                batchBySubject.merge(next.subject(), 1L, Long::sum);
+            } else {
+                batchDeadLetters++;
+                log.warn(copy.deadLettered().reason().code(), "Dead-lettering the message on {} (stream {} sequence "
+                    + "{}): {}", next.subject(), input.stream(), sequence, copy.deadLettered().headerValue());
+            }
+        }
+
+        /** Writes the position the batch reaches and commits: the batch and its position, or neither. */
+        private void commit() {
+            StreamPosition reached = committed.at(batchLast, Rfc3339.format(batchLastStored));
+            producer.send(records.position(reached), (metadata, error) -> {
+                if (error != null) {
+                    sendError.compareAndSet(null, error);
+                }
+            });
+            // Throws if any record failed: the transaction is then aborted by the next term's initTransactions.
+            producer.commitTransaction();
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openedNanos);
+            committed = reached;
+            refusedByKafka.removeIf(sequence -> sequence <= reached.lastSequence());
+            metrics.gauge(BridgeMetrics.INGRESS_POSITION, reached.lastSequence());
+            metrics.gauge(BridgeMetrics.INGRESS_LAST_TRANSACTION_MESSAGES, batchMessages);
+            metrics.gauge(BridgeMetrics.INGRESS_LAST_TRANSACTION_MILLIS, tookMs);
+            metrics.increment(BridgeMetrics.INGRESS_TRANSACTIONS);
+            metrics.add(BridgeMetrics.INGRESS_TRANSACTION_MESSAGES, batchMessages);
+            metrics.add(BridgeMetrics.INGRESS_TRANSACTION_MILLIS, tookMs);
+            batchBySubject.forEach((subject, count) -> metrics.add(BridgeMetrics.INGRESS_IN + subject, count));
+            metrics.add(BridgeMetrics.INGRESS_DEAD_LETTERS, batchDeadLetters);
+            open = false;
+            batchMessages = 0;
+            batchBytes = 0;
+            batchBySubject.clear();
+            batchDeadLetters = 0;
+        }
+
+        /**
+         * Between transactions: the stream's state now and then, and a purge when one is due. NATS being away is no
+         * reason to stop copying (the ordered consumer resumes by itself once it is back): that is logged and tried
+         * again later; a stream created anew is.
+         */
+        private void housekeeping() {
+            try {
+                if (System.nanoTime() - lastStateNanos > STREAM_STATE_INTERVAL.toNanos()) {
+                    lastStateNanos = System.nanoTime();
+                    StreamInfo info = jsm.getStreamInfo(input.stream());
+                    requireSameStream(info);
+                    recordStreamState(info);
+                }
+                purge(false);
+            } catch (JetStreamApiException e) {
+                if (e.getApiErrorCode() == NatsStreams.STREAM_NOT_FOUND) {
+                    throw new StreamReplaced("stream " + input.stream() + " was deleted while the ingress copied it");
+                }
+                log.warn("stream-state", "Ingress could not read or purge stream {} ({}); trying again later",
+                    input.stream(), e.toString());
+            } catch (IOException e) {
+                log.warn("stream-state", "Ingress could not read or purge stream {} ({}); trying again later",
+                    input.stream(), e.toString());
+            }
+        }
+
+        /**
+         * Purges the stream below the committed position, when {@link BridgeConfig#INGRESS_PURGE_EVERY_MESSAGES}
+         * messages were committed since the last purge or {@link BridgeConfig#INGRESS_PURGE_INTERVAL_MS} passed
+         * (or {@code now}), and only after checking that the stream is still the one the position belongs to.
+         */
+        private void purge(boolean now) throws IOException, JetStreamApiException {
+            long upTo = committed.lastSequence();
+            if (upTo < purgedBelow) {
+                return;
+            }
+            boolean due = now || upTo - purgedBelow + 1 >= config.ingressPurgeEveryMessages()
+                || System.nanoTime() - lastPurgeNanos >= config.ingressPurgeInterval().toNanos();
+            if (!due) {
+                return;
+            }
+            lastPurgeNanos = System.nanoTime();
+            requireSameStream(jsm.getStreamInfo(input.stream()));
+            jsm.purgeStream(input.stream(), PurgeOptions.builder().sequence(upTo + 1).build());
+            purgedBelow = upTo + 1;
+            metrics.gauge(BridgeMetrics.INGRESS_PURGED_UP_TO, upTo);
+            LOG.debug("Purged stream {} up to sequence {}", input.stream(), upTo);
+        }
+
+        /** The stream is still the one being copied: the same creation time, and all that was read still in it. */
+        private void requireSameStream(StreamInfo info) {
+            String created = Rfc3339.format(info.getCreateTime().toInstant());
+            if (!created.equals(input.created())) {
+                metrics.increment(BridgeMetrics.INGRESS_STREAM_RECREATED);
+                throw new StreamReplaced("stream " + input.stream() + " was created anew at " + created + " while "
+                    + "the ingress copied the one created at " + input.created());
+            }
+            long last = info.getStreamState().getLastSequence();
+            if (expected != UNKNOWN && last < expected - 1) {
+                throw new StreamReplaced("stream " + input.stream() + " ends at sequence " + last + ", below the "
+                    + "last one read (" + (expected - 1) + "): it lost messages it had acknowledged");
+            }
+        }
+
+        private void recordStreamState(StreamInfo info) {
+            lastStateNanos = System.nanoTime();
+            Ingress.this.recordStreamState(info);
+        }
+
+        private void close(boolean clean) {
+            if (messages != null) {
+                try {
+                    messages.close();
+                } catch (Exception e) {
+                    LOG.debug("Closing the ordered consumer: {}", e.toString());
+                }
+            }
+            try {
+                // After an error nothing it holds may be written: what is open is aborted by the next term.
+                producer.close(clean ? config.shutdownTimeout() : Duration.ZERO);
+            } catch (RuntimeException e) {
+                LOG.debug("Closing the ingress producer: {}", e.toString());
+            }
         }
     }
 
-    private void recordStreamState() {
-        try {
-            StreamInfo info = nats.jetStreamManagement().getStreamInfo(input.stream());
-            if (!Rfc3339.format(info.getCreateTime().toInstant()).equals(input.created())) {
-                // Re-created: its sequences start again, and requests need the new creation time in their identity.
-                reprovision();
-            }
-            metrics.gauge(BridgeMetrics.INPUT_STREAM_MESSAGES, info.getStreamState().getMsgCount());
-            metrics.gauge(BridgeMetrics.INPUT_STREAM_BYTES, info.getStreamState().getByteCount());
-            metrics.gauge(BridgeMetrics.INPUT_STREAM_MAX_MESSAGES, info.getConfiguration().getMaxMsgs());
-            metrics.gauge(BridgeMetrics.INPUT_STREAM_MAX_BYTES, info.getConfiguration().getMaxBytes());
-        } catch (IOException | JetStreamApiException | RuntimeException e) {
-            log.warn("stream-state", "Could not read the state of stream {}: {}", input.stream(), e.toString());
+    private void recordStreamState(StreamInfo info) {
+        StreamState state = info.getStreamState();
+        long maxBytes = info.getConfiguration().getMaxBytes();
+        long maxMessages = info.getConfiguration().getMaxMsgs();
+        metrics.gauge(BridgeMetrics.INPUT_STREAM_MESSAGES, state.getMsgCount());
+        metrics.gauge(BridgeMetrics.INPUT_STREAM_BYTES, state.getByteCount());
+        metrics.gauge(BridgeMetrics.INPUT_STREAM_MAX_MESSAGES, maxMessages);
+        metrics.gauge(BridgeMetrics.INPUT_STREAM_MAX_BYTES, maxBytes);
+        metrics.gauge(BridgeMetrics.INPUT_STREAM_LAST_SEQUENCE, state.getLastSequence());
+        double fill = Math.max(maxBytes > 0 ? (double) state.getByteCount() / maxBytes : 0,
+            maxMessages > 0 ? (double) state.getMsgCount() / maxMessages : 0);
+        if (fill >= FULL_WARNING) {
+            log.warn("stream-full", "Input stream {} is {}% full ({} messages, {} bytes): when full it refuses new "
+                + "messages, and plain publishers are not told. The ingress copies more slowly than they publish, "
+                + "or Kafka is away", info.getConfiguration().getName(), Math.round(fill * 100), state.getMsgCount(),
+                state.getByteCount());
         }
+    }
+
+    /** Waits (up to {@code timeout}) until no term runs: for the election, before it gives the partition up. */
+    private void awaitTermEnd(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (termMonitor) {
+            while (inTerm) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    LOG.warn("Ingress did not finish its transaction within {}; the next ingress aborts it", timeout);
+                    return;
+                }
+                TimeUnit.NANOSECONDS.timedWait(termMonitor, left);
+            }
+        }
+    }
+
+    private void setInTerm(boolean now) {
+        synchronized (termMonitor) {
+            inTerm = now;
+            termMonitor.notifyAll();
+        }
+    }
+
+    private static String describe(Exception e) {
+        if (e instanceof TimeoutException) {
+            return e + " (Kafka did not answer in time; a commit's outcome is read back from the position topic)";
+        }
+        return e.getCause() == null || e.getCause() == e ? e.toString() : e + ", caused by " + e.getCause();
     }
 
     private void sleep(Duration wait) {
@@ -373,35 +526,40 @@ final class Ingress implements AutoCloseable {
     }
 
     /**
-     * Stops taking messages, waits (up to the shutdown timeout) for those in flight to be confirmed by Kafka and
-     * acknowledged to NATS; what is left unacknowledged, NATS delivers again.
+     * Where a term starts: the position it builds on, and the sequence to read from, or (after the stream lost
+     * messages) the stored time after which to read.
+     */
+    private record Resume(StreamPosition base, long fromSequence, Instant afterStored) {
+    }
+
+    /** The stream is not the one the ingress was copying: start again from what is committed for the new one. */
+    private static final class StreamReplaced extends RuntimeException {
+        StreamReplaced(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Stops: the open transaction is committed (so that the next ingress does not copy it again), the stream purged
+     * below the committed position, the producer closed, then the election group left, so that a standby takes over
+     * at once. Within {@code shutdown.timeout.ms}.
      */
     @Override
     public void close() throws InterruptedException {
         running = false;
         long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
-        thread.join(Math.max(1, remainingMs(deadline)));
-        deadLetterRefused();
-        if (!inFlight.tryAcquire(config.ingressMaxInFlight(), remainingMs(deadline), TimeUnit.MILLISECONDS)) {
-            LOG.warn("Ingress stopped with {} messages unacknowledged; NATS will deliver them again",
-                config.ingressMaxInFlight() - inFlight.availablePermits());
-        } else {
-            inFlight.release(config.ingressMaxInFlight());
+        thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        if (thread.isAlive()) {
+            LOG.warn("Ingress did not stop within {}; what it had not committed is copied again by the next one",
+                config.shutdownTimeout());
         }
-        // Waits for what is still in the producer, up to what is left of the shutdown timeout.
-        producer.close(Duration.ofMillis(remainingMs(deadline)));
+        election.close();
         LOG.info("Ingress stopped");
     }
 
-    private static long remainingMs(long deadlineNanos) {
-        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+    /** Why this ingress can never become the active one, or null: for the readiness check. */
+    String problem() {
+        return election.failure();
     }
 
-    /** Stops taking messages at once, without waiting for anything: what a crash leaves behind, for tests. */
-    void halt() {
-        running = false;
-    }
-
-    private record Refused(Message message, Exception error) {
-    }
 }

@@ -3,9 +3,6 @@ package io.alarmdigest.bridge;
 import io.alarmdigest.model.Rfc3339;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
-import io.nats.client.api.AckPolicy;
-import io.nats.client.api.ConsumerConfiguration;
-import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.DiscardPolicy;
 import io.nats.client.api.RetentionPolicy;
 import io.nats.client.api.StorageType;
@@ -22,30 +19,33 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Provisions the JetStream side: the input stream that persists every core {@code nats pub} on the two input
- * subjects even while no bridge runs, its shared durable pull consumer, and the digest stream.
+ * subjects even while no bridge runs, and the digest stream.
  */
 final class NatsStreams {
     private static final Logger LOG = LoggerFactory.getLogger(NatsStreams.class);
     /** JetStream's error code for "stream not found". */
-    private static final int STREAM_NOT_FOUND = 10059;
+    static final int STREAM_NOT_FOUND = 10059;
 
     private NatsStreams() {
     }
 
     /**
-     * The input stream and consumer the ingress reads.
+     * The input stream the ingress copies.
      *
-     * @param created the stream's creation time, RFC3339Nano UTC: with the stream sequence, a request's identity
+     * @param created the stream's creation time, RFC3339Nano UTC: with the stream sequence, a request's identity,
+     *     and what tells a re-created stream (sequences from 1 again) from the one a position was committed for
      */
-    record Input(String stream, String consumer, String created) {
+    record Input(String stream, String created) {
     }
 
     /**
      * Creates the input stream, or updates it when its limits changed; if another stream already captures exactly
-     * the two input subjects, binds to that one instead. Then creates or updates the durable consumer: explicit
-     * acks, never giving up on a message, AckWait and max ack pending from the settings.
+     * the two input subjects, binds to that one instead. The stream keeps every message until the ingress purges
+     * it below a committed position: limits retention, file storage, discard new (a full stream refuses messages
+     * instead of dropping accepted ones), no age limit unless one is configured.
      *
-     * @throws IllegalStateException when the subjects are captured in a way the bridge cannot consume safely
+     * @throws IllegalStateException when the subjects are captured in a way the ingress cannot copy safely, naming
+     *     what to do
      */
     static Input provisionInput(JetStreamManagement jsm, BridgeConfig config) throws IOException, JetStreamApiException {
         List<String> subjects = List.of(config.statusSubject(), config.requestSubject());
@@ -58,7 +58,7 @@ final class NatsStreams {
                 Set<String> captured = new HashSet<>(info.getConfiguration().getSubjects());
                 if (!captured.equals(new HashSet<>(subjects))) {
                     throw new IllegalStateException("JetStream stream " + existing + " captures " + captured
-                        + ", not exactly " + subjects + ": the ingress would consume (and remove) other messages. "
+                        + ", not exactly " + subjects + ": the ingress would copy (and purge) other messages. "
                         + "Give the input subjects a stream of their own, or set " + BridgeConfig.INPUT_STREAM + "="
                         + existing + " after changing its subjects.");
                 }
@@ -66,26 +66,27 @@ final class NatsStreams {
                 stream = existing;
                 LOG.info("Using JetStream stream {}, which already captures {}", stream, subjects);
             } else {
-                info = jsm.addStream(inputStreamConfig(config, subjects));
-                LOG.info("Created JetStream stream {} on {} (file storage, work-queue retention)", stream, subjects);
+                info = jsm.addStream(inputStreamConfig(config, stream, subjects));
+                LOG.info("Created JetStream stream {} on {} (file storage, limits retention, discard new)", stream,
+                    subjects);
             }
         } else {
             requireSafeInput(info);
-            StreamConfiguration wanted = inputStreamConfig(config, subjects);
+            StreamConfiguration wanted = inputStreamConfig(config, stream, subjects);
             if (differs(info.getConfiguration(), wanted)) {
                 info = jsm.updateStream(wanted);
                 LOG.info("Updated JetStream stream {} to the configured subjects and limits", stream);
             }
         }
-        jsm.addOrUpdateConsumer(stream, ConsumerConfiguration.builder()
-            .durable(config.inputConsumer())
-            .ackPolicy(AckPolicy.Explicit)
-            .ackWait(config.ingressAckWait())
-            .deliverPolicy(DeliverPolicy.All)
-            .maxDeliver(-1)
-            .maxAckPending(config.ingressMaxInFlight())
-            .build());
-        return new Input(stream, config.inputConsumer(), Rfc3339.format(info.getCreateTime().toInstant()));
+        if (info.getConfiguration().getDiscardPolicy() != DiscardPolicy.New) {
+            LOG.warn("JetStream stream {} drops its oldest messages when full, copied or not: a long ingress outage "
+                + "loses accepted events; give it discard: new", stream);
+        }
+        if (!info.getConfiguration().getMaxAge().isZero()) {
+            LOG.warn("JetStream stream {} drops messages older than {}, copied or not: an ingress outage longer than "
+                + "that loses accepted events", stream, info.getConfiguration().getMaxAge());
+        }
+        return new Input(stream, Rfc3339.format(info.getCreateTime().toInstant()));
     }
 
     /** Creates or updates the digest stream: limits retention, a duplicate window that drops re-publications. */
@@ -114,30 +115,39 @@ final class NatsStreams {
     }
 
     /**
-     * An input stream must keep what it stored until the ingress took it (file storage) and must not hand the
-     * ingress old history (work-queue or interest retention: acknowledged messages go); anything else could lose
-     * accepted events or replay old requests as new ones.
+     * The ingress copies the input stream by sequence and purges it only below what Kafka committed, so the stream
+     * must keep what it stored until then: file storage and limits retention. A work-queue or interest stream
+     * deletes what a consumer acknowledged, which this ingress never does; one of those is what an older version of
+     * the service created, and retention cannot be changed on a stream.
      */
     private static void requireSafeInput(StreamInfo info) {
         StreamConfiguration actual = info.getConfiguration();
-        boolean retention = actual.getRetentionPolicy() == RetentionPolicy.WorkQueue
-            || actual.getRetentionPolicy() == RetentionPolicy.Interest;
-        if (actual.getStorageType() != StorageType.File || !retention) {
-            throw new IllegalStateException("JetStream stream " + actual.getName() + " has " + actual.getStorageType()
-                + " storage and " + actual.getRetentionPolicy() + " retention; the ingress needs file storage and "
-                + "work-queue (or interest) retention, so that no accepted message is lost or read twice. Retention "
-                + "and storage cannot be changed on a stream: re-create it, or point " + BridgeConfig.INPUT_STREAM
-                + " at another name.");
+        String stream = actual.getName();
+        if (actual.getRetentionPolicy() != RetentionPolicy.Limits) {
+            String retention = actual.getRetentionPolicy() == RetentionPolicy.WorkQueue ? "work-queue" : "interest";
+            throw new IllegalStateException("JetStream stream " + stream + " has " + retention
+                + " retention; the ingress copies the input stream by sequence and needs limits retention (it purges "
+                + "the stream itself once Kafka has committed what it copied). A work-queue stream is what an older "
+                + "version of alarm-digest created; retention cannot be changed on a stream. To move over without "
+                + "losing anything: run that older version until the stream is empty (nats stream info " + stream
+                + " shows 0 messages), stop it, delete the stream (nats stream rm " + stream + "), then start this "
+                + "version, which creates it anew. Or point " + BridgeConfig.INPUT_STREAM + " at another name.");
+        }
+        if (actual.getStorageType() != StorageType.File) {
+            throw new IllegalStateException("JetStream stream " + stream + " has " + actual.getStorageType()
+                + " storage; the ingress needs file storage, so that a NATS restart keeps what the stream accepted. "
+                + "Storage cannot be changed on a stream: re-create it with file storage, or point "
+                + BridgeConfig.INPUT_STREAM + " at another name.");
         }
     }
 
-    private static StreamConfiguration inputStreamConfig(BridgeConfig config, List<String> subjects) {
+    private static StreamConfiguration inputStreamConfig(BridgeConfig config, String stream, List<String> subjects) {
         return StreamConfiguration.builder()
-            .name(config.inputStream())
+            .name(stream)
             .subjects(subjects)
             .storageType(StorageType.File)
-            .retentionPolicy(RetentionPolicy.WorkQueue)
-            // A full stream refuses new messages rather than dropping unread old ones.
+            .retentionPolicy(RetentionPolicy.Limits)
+            // A full stream refuses new messages rather than dropping accepted ones not yet copied.
             .discardPolicy(DiscardPolicy.New)
             .maxBytes(config.inputStreamMaxBytes())
             .maxMessages(config.inputStreamMaxMessages())
@@ -149,6 +159,7 @@ final class NatsStreams {
     private static boolean differs(StreamConfiguration actual, StreamConfiguration wanted) {
         Duration window = wanted.getDuplicateWindow();
         return !new HashSet<>(actual.getSubjects()).equals(new HashSet<>(wanted.getSubjects()))
+            || actual.getDiscardPolicy() != wanted.getDiscardPolicy()
             || actual.getMaxBytes() != wanted.getMaxBytes()
             || actual.getMaxMsgs() != wanted.getMaxMsgs()
             || !Objects.equals(actual.getMaxAge(), wanted.getMaxAge())

@@ -39,13 +39,44 @@ class BridgeConfigTest {
         assertFalse(consumer.containsKey("acks"), "each client gets only its own settings");
     }
 
+    @Test
+    void shouldWriteTransactionallyUnderTheStreamsTransactionalId() {
+        BridgeConfig config = new BridgeConfig(settings("nats.input.stream", "ALARMS", "transactional.id", "mine",
+            "producer.transaction.timeout.ms", "20000"));
+        Properties producer = config.producerProperties();
+        assertEquals("alarm-digest-ingress.ALARMS", producer.get("transactional.id"), "not overridable");
+        assertEquals("20000", producer.get("transaction.timeout.ms"), "tunable");
+        assertEquals("10000", new BridgeConfig(settings()).producerProperties().get("transaction.timeout.ms"));
+        assertEquals("all", producer.get("acks"));
+    }
+
+    @Test
+    void shouldElectOneIngressPerStreamWithStaticMembership() {
+        BridgeConfig config = new BridgeConfig(settings("nats.input.stream", "ALARMS", "ingress.instance.id", "host-7",
+            "group.instance.id", "someone-else", "ingress.session.timeout.ms", "4000"));
+        Properties election = config.electionConsumerProperties();
+        assertEquals("alarm-digest-ingress.ALARMS", election.get("group.id"), "one group per input stream");
+        assertEquals("host-7", election.get("group.instance.id"));
+        assertEquals("4000", election.get("session.timeout.ms"));
+        assertEquals("org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+            election.get("partition.assignment.strategy"), "a standby joining does not move the lock");
+        assertFalse(new BridgeConfig(settings()).ingressInstanceId().isBlank(), "the host name by default");
+        Properties position = config.positionConsumerProperties();
+        assertEquals("read_committed", position.get("isolation.level"));
+        assertFalse(position.containsKey("group.id") || position.containsKey("group.instance.id"),
+            "the position is read without a group");
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "bridge.roles | both | bridge.roles",
-        "ingress.max.in.flight | 0 | ingress.max.in.flight",
+        "ingress.transaction.max.messages | 0 | ingress.transaction.max.messages",
+        "ingress.transaction.max.ms | 6000 | ingress.transaction.max.ms",
+        "ingress.session.timeout.ms | 500 | ingress.session.timeout.ms",
+        "ingress.transactional.id.prefix | '' | ingress.transactional.id.prefix",
         "nats.subject.send-alarm-digest | AlarmStatusChanged | nats.subject.send-alarm-digest",
         "nats.input.stream | '' | nats.input.stream",
-        "ingress.ack.wait.ms | 20000 | ingress.ack.wait.ms",
+        "topic.ingress-position | alarm-digest | topic.ingress-position",
         "ingress.max.message.bytes | 2000000 | ingress.max.message.bytes",
         "nats.user | someone | nats.password",
         "topic.partitions | -1 | topic.partitions",

@@ -1,10 +1,13 @@
 package io.alarmdigest.bridge;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.alarmdigest.testing.KafkaBroker;
 import io.alarmdigest.testing.NatsServer;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import io.nats.client.api.StreamInfo;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -42,10 +46,10 @@ final class Fixture implements AutoCloseable {
         Map<String, Object> settings = new HashMap<>();
         settings.put("bootstrap.servers", kafka.bootstrapServers());
         settings.put(BridgeConfig.NATS_URLS, nats.url());
-        settings.put("topic.alarm-status-changed", prefix + "-alarm-status-changed");
-        settings.put("topic.send-alarm-digest", prefix + "-send-alarm-digest");
+        settings.put("topic.input", prefix + "-alarm-digest-input");
         settings.put("topic.alarm-digest", prefix + "-alarm-digest");
         settings.put("topic.dead-letter", prefix + "-alarm-digest-dlq");
+        settings.put("topic.ingress-position", prefix + "-ingress-position");
         settings.put("topic.partitions", 3);
         settings.put(BridgeConfig.STATUS_SUBJECT, prefix + ".AlarmStatusChanged");
         settings.put(BridgeConfig.REQUEST_SUBJECT, prefix + ".SendAlarmDigest");
@@ -53,6 +57,7 @@ final class Fixture implements AutoCloseable {
         settings.put(BridgeConfig.INPUT_STREAM, prefix.toUpperCase() + "_INPUT");
         settings.put(BridgeConfig.DIGEST_STREAM, prefix.toUpperCase() + "_OUTPUT");
         settings.put(BridgeConfig.EGRESS_GROUP_ID, prefix + "-egress");
+        settings.put(BridgeConfig.INGRESS_INSTANCE_ID, prefix + "-ingress-a");
         settings.put(BridgeConfig.SHUTDOWN_TIMEOUT_MS, 10_000L);
         return settings;
     }
@@ -84,6 +89,57 @@ final class Fixture implements AutoCloseable {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** Reads the input topic until it holds {@code count} records or the deadline passes. */
+    List<ConsumerRecord<String, byte[]>> readInput(BridgeConfig config, long count) {
+        return readUntil(config.topics().input(), read -> read.size() >= count);
+    }
+
+    /**
+     * Contract rules 3 and 8 on what the ingress wrote: every stream sequence from {@code first} to {@code last}
+     * exactly once, and each partition in increasing stream order.
+     */
+    static void assertExactlyOnceInStreamOrder(List<ConsumerRecord<String, byte[]>> records, long first, long last) {
+        Map<Long, Integer> copies = new TreeMap<>();
+        Map<Integer, Long> lastOfPartition = new HashMap<>();
+        List<String> outOfOrder = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> record : records) {
+            long seq = Long.parseLong(header(record, "nats-stream-seq"));
+            copies.merge(seq, 1, Integer::sum);
+            Long before = lastOfPartition.put(record.partition(), seq);
+            if (before != null && before >= seq && outOfOrder.size() < 10) {
+                outOfOrder.add("partition " + record.partition() + ": " + seq + " after " + before);
+            }
+        }
+        List<Long> missing = new ArrayList<>();
+        for (long seq = first; seq <= last && missing.size() < 20; seq++) {
+            if (!copies.containsKey(seq)) {
+                missing.add(seq);
+            }
+        }
+        List<Long> twice = copies.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey)
+            .limit(20).toList();
+        List<Long> foreign = copies.keySet().stream().filter(seq -> seq < first || seq > last).limit(20).toList();
+        assertEquals(List.of(), missing, "stream sequences missing from Kafka");
+        assertEquals(List.of(), twice, "stream sequences in Kafka more than once");
+        assertEquals(List.of(), foreign, "sequences that were never published");
+        assertEquals(List.of(), outOfOrder, "records out of stream order within a partition");
+        assertEquals(last - first + 1, records.size(), "one record per message");
+    }
+
+    /** The last committed position of the input stream in the position topic (read_committed), or -1. */
+    static long committedPosition(BridgeConfig config) {
+        return StreamPosition.readCommitted(config.positionConsumerProperties(), config.topics().ingressPosition(),
+            config.inputStream(), DEADLINE).map(StreamPosition::lastSequence).orElse(-1L);
+    }
+
+    static StreamInfo streamInfo(Connection client, String stream) {
+        try {
+            return client.jetStreamManagement().getStreamInfo(stream);
+        } catch (Exception e) {
+            throw new AssertionError("no info on stream " + stream + ": " + e, e);
+        }
     }
 
     static String header(ConsumerRecord<String, byte[]> record, String key) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.alarmdigest.model.Rfc3339;
 import io.nats.client.Connection;
+import io.nats.client.JetStream;
 import io.nats.client.api.RetentionPolicy;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
@@ -16,24 +17,25 @@ import io.nats.client.api.StreamInfo;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-/** NATS → Kafka against a real nats-server and a real broker: nothing lost, bad input dead-lettered. */
+/**
+ * NATS → Kafka against a real nats-server and a real broker: every stream message exactly once in the one input
+ * topic, in stream order, with the position committed alongside and the stream purged below it; bad input
+ * dead-lettered in the same transactions; streams that cannot be copied safely refused.
+ */
 class IngressTest {
-    private static final Logger LOG = LoggerFactory.getLogger(IngressTest.class);
     private static Fixture fixture;
 
     @BeforeAll
@@ -47,9 +49,10 @@ class IngressTest {
     }
 
     @Test
-    void shouldMirrorTenThousandCorePublishesIntoKafkaKeyedByUser() throws Exception {
+    void shouldCopyTenThousandCorePublishesExactlyOnceInStreamOrder() throws Exception {
         Map<String, Object> settings = fixture.settings("mirror");
         settings.put(BridgeConfig.ROLES, "ingress");
+        settings.put(BridgeConfig.INGRESS_PURGE_INTERVAL_MS, 200L);
         try (BridgeApp bridge = BridgeApp.start(settings); Connection client = fixture.natsClient()) {
             BridgeConfig config = bridge.config();
             for (int i = 0; i < 10_000; i++) {
@@ -61,37 +64,39 @@ class IngressTest {
                 }
             }
             client.flush(Duration.ofSeconds(5));
+            StreamInfo stored = Fixture.streamInfo(client, config.inputStream());
+            assertEquals(10_000, stored.getStreamState().getLastSequence(), "the stream stored every publish");
 
-            List<ConsumerRecord<String, byte[]>> events = fixture.readUntil(config.topics().statusChanged(),
-                read -> distinctSeqs(read).size() >= 9_000);
-            List<ConsumerRecord<String, byte[]>> requests = fixture.readUntil(config.topics().sendDigest(),
-                read -> distinctSeqs(read).size() >= 1_000);
-            assertEquals(9_000, distinctSeqs(events).size(), "every event, none missing");
-            assertEquals(1_000, distinctSeqs(requests).size(), "every request, none missing");
-
-            ConsumerRecord<String, byte[]> request = requests.get(0);
-            String payload = new String(request.value(), StandardCharsets.UTF_8);
-            assertTrue(payload.startsWith("{\"userId\":\"" + request.key() + "\""), "keyed by its UserID: " + payload);
-            for (ConsumerRecord<String, byte[]> record : events) {
-                assertTrue(new String(record.value(), StandardCharsets.UTF_8).contains("\"UserID\":\"" + record.key()
-                    + "\""));
-                assertEquals(config.statusSubject(), header(record, "nats-subject"));
+            List<ConsumerRecord<String, byte[]>> records = fixture.readInput(config, 10_000);
+            Fixture.assertExactlyOnceInStreamOrder(records, 1, 10_000);
+            String created = Rfc3339.format(stored.getCreateTime().toInstant());
+            for (ConsumerRecord<String, byte[]> record : records) {
+                long seq = Long.parseLong(header(record, "nats-stream-seq"));
+                boolean request = (seq - 1) % 10 == 0;
+                assertEquals(request ? "SendAlarmDigest" : "AlarmStatusChanged", header(record, "message-type"));
+                assertEquals(request ? config.requestSubject() : config.statusSubject(), header(record, "nats-subject"));
                 assertEquals(config.inputStream(), header(record, "nats-stream"));
-                Instant stored = Rfc3339.parse("nats-timestamp", header(record, "nats-timestamp"));
-                assertEquals(stored.toEpochMilli(), record.timestamp(), "record time is the NATS stored time");
+                assertEquals(created, header(record, "nats-stream-created"));
+                String payload = new String(record.value(), StandardCharsets.UTF_8);
+                assertTrue(payload.contains("\"" + record.key() + "\""), "keyed by its UserID: " + payload);
+                Instant storedAt = Rfc3339.parse("nats-timestamp", header(record, "nats-timestamp"));
+                assertEquals(storedAt.toEpochMilli(), record.timestamp(), "record time is the NATS stored time");
             }
-            StreamInfo stream = client.jetStreamManagement().getStreamInfo(config.inputStream());
-            assertEquals(Rfc3339.format(stream.getCreateTime().toInstant()),
-                header(events.get(0), "nats-stream-created"));
-            assertTrue(Fixture.await(() -> bridge.metrics().count(BridgeMetrics.INGRESS_IN + config.statusSubject())
-                >= 9_000));
-            assertTrue(Fixture.await(() -> streamMessages(client, config.inputStream()) == 0),
-                "acknowledged messages leave the work-queue stream");
+            assertEquals(10_000, Fixture.committedPosition(config), "the position covers every copied message");
+            assertTrue(Fixture.await(() -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_PURGED_UP_TO) == 10_000),
+                "purged up to the committed position: " + bridge.metrics().snapshot());
+            StreamInfo purged = Fixture.streamInfo(client, config.inputStream());
+            assertEquals(0, purged.getStreamState().getMsgCount(), "nothing copied is kept in the stream");
+            assertEquals(10_001, purged.getStreamState().getFirstSequence());
+            assertEquals(9_000, bridge.metrics().count(BridgeMetrics.INGRESS_IN + config.statusSubject()));
+            assertEquals(1_000, bridge.metrics().count(BridgeMetrics.INGRESS_IN + config.requestSubject()));
+            assertEquals(10_000, bridge.metrics().count(BridgeMetrics.INGRESS_TRANSACTION_MESSAGES));
+            assertEquals(0, bridge.metrics().count(BridgeMetrics.INGRESS_SEQUENCE_GAPS));
         }
     }
 
     @Test
-    void shouldDeadLetterMessagesWithoutAUsableUserIdAndKeepGoing() throws Exception {
+    void shouldDeadLetterBadMessagesInTheSameTransactionsAndKeepGoing() throws Exception {
         Map<String, Object> settings = fixture.settings("bad");
         settings.put(BridgeConfig.ROLES, "ingress");
         settings.put(BridgeConfig.INGRESS_MAX_MESSAGE_BYTES, 4096);
@@ -106,73 +111,30 @@ class IngressTest {
 
             List<ConsumerRecord<String, byte[]>> dead = fixture.readUntil(config.topics().deadLetter(),
                 read -> read.size() >= 4);
-            Map<String, String> reasonBySource = new HashMap<>();
             Set<String> reasons = new HashSet<>();
             for (ConsumerRecord<String, byte[]> record : dead) {
                 String reason = header(record, "dlq-reason");
                 reasons.add(reason.substring(0, reason.indexOf(':')));
-                reasonBySource.put(reason, header(record, "dlq-source"));
+                String subject = header(record, "dlq-source");
+                assertTrue(subject.equals(config.statusSubject()) || subject.equals(config.requestSubject()), subject);
+                assertEquals(subject, header(record, "nats-subject"), "provenance kept");
             }
+            assertEquals(4, dead.size(), "each bad message once");
             assertEquals(Set.of("not-json", "bad-id", "duplicate-field", "too-large"), reasons);
             ConsumerRecord<String, byte[]> tooLarge = dead.stream()
                 .filter(r -> header(r, "dlq-reason").startsWith("too-large")).findFirst().orElseThrow();
             assertEquals(4096, tooLarge.value().length, "cut to the size limit");
             assertTrue(Integer.parseInt(header(tooLarge, "dlq-truncated-from")) > 5000);
-            assertTrue(reasonBySource.containsValue(config.statusSubject()));
-            assertEquals(1, fixture.readUntil(config.topics().statusChanged(), read -> !read.isEmpty()).size(),
-                "the good message after them went through");
+            List<ConsumerRecord<String, byte[]>> input = fixture.readInput(config, 1);
+            assertEquals(1, input.size(), "the good message after them went through");
+            assertEquals("5", header(input.get(0), "nats-stream-seq"));
             assertTrue(Fixture.await(() -> bridge.metrics().count(BridgeMetrics.INGRESS_DEAD_LETTERS) == 4));
+            assertEquals(5, Fixture.committedPosition(config), "dead letters count as copied");
         }
     }
 
     @Test
-    void shouldLoseNothingWhenAnIngressDiesMidStream() throws Exception {
-        Map<String, Object> settings = fixture.settings("crash");
-        settings.put(BridgeConfig.ROLES, "ingress");
-        // Short timeouts so that NATS redelivers what the dead ingress held within the test's patience.
-        settings.put(BridgeConfig.INGRESS_ACK_WAIT_MS, 4000L);
-        settings.put("delivery.timeout.ms", 3000);
-        settings.put("request.timeout.ms", 2000);
-        settings.put("max.block.ms", 500);
-        BridgeConfig config = new BridgeConfig(settings);
-        int total = 5_000;
-        try (BridgeApp provisioner = BridgeApp.start(settings)) {
-            // Provisions the topics and the stream; its ingress stops before anything is published.
-        }
-        try (Connection client = fixture.natsClient(); Connection victimNats = fixture.natsClient()) {
-            KafkaProducer<String, byte[]> victimProducer = new KafkaProducer<>(config.producerProperties(),
-                new StringSerializer(), new ByteArraySerializer());
-            NatsStreams.Input input = NatsStreams.provisionInput(victimNats.jetStreamManagement(), config);
-            BridgeMetrics victimMetrics = new BridgeMetrics();
-            Ingress victim = new Ingress(config, victimNats, victimProducer, victimMetrics, input);
-            victim.start();
-            for (int i = 0; i < total; i++) {
-                client.publish(config.statusSubject(), bytes(event("user-" + (i % 50), "alarm-" + i, "CRITICAL")));
-            }
-            client.flush(Duration.ofSeconds(5));
-            assertTrue(Fixture.await(() -> victimMetrics.count(BridgeMetrics.INGRESS_IN + config.statusSubject())
-                > 100), "the first ingress was mid-stream");
-            // Dies without a graceful close: no flush, no acks for what was in flight, connections cut.
-            victim.halt();
-            victimProducer.close(Duration.ZERO);
-            victimNats.close();
-
-            try (BridgeApp survivor = BridgeApp.start(settings)) {
-                List<ConsumerRecord<String, byte[]>> events = fixture.readUntil(config.topics().statusChanged(),
-                    read -> distinctSeqs(read).size() >= total);
-                assertEquals(total, distinctSeqs(events).size(), "every accepted event reached Kafka");
-                long duplicates = events.size() - total;
-                assertTrue(duplicates >= 0);
-                LOG.info("After the ingress crash: {} duplicates in Kafka, {} redeliveries", duplicates,
-                    survivor.metrics().count(BridgeMetrics.INGRESS_REDELIVERED));
-                assertTrue(Fixture.await(() -> streamMessages(client, config.inputStream()) == 0),
-                    "the survivor acknowledged everything");
-            }
-        }
-    }
-
-    @Test
-    void shouldAcknowledgeEverythingInFlightOnAGracefulStop() throws Exception {
+    void shouldCommitWhatItReadOnAGracefulStopAndResumeRightAfterIt() throws Exception {
         Map<String, Object> settings = fixture.settings("graceful");
         settings.put(BridgeConfig.ROLES, "ingress");
         BridgeConfig config = new BridgeConfig(settings);
@@ -184,40 +146,138 @@ class IngressTest {
                     client.publish(config.statusSubject(), bytes(event("user-" + (i % 30), "alarm-" + i, "WARNING")));
                 }
                 client.flush(Duration.ofSeconds(5));
-                assertTrue(Fixture.await(() -> bridge.metrics().count(BridgeMetrics.INGRESS_IN + config.statusSubject())
-                    > 500), "stopping mid-stream");
+                assertTrue(Fixture.await(() -> bridge.metrics().count(BridgeMetrics.INGRESS_IN
+                    + config.statusSubject()) > 500), "stopping mid-stream");
             } finally {
                 long started = System.nanoTime();
                 bridge.close();
                 took = Duration.ofNanos(System.nanoTime() - started);
             }
             assertTrue(took.compareTo(config.shutdownTimeout()) < 0, "stopped within the shutdown timeout: " + took);
+            long position = Fixture.committedPosition(config);
+            List<ConsumerRecord<String, byte[]>> before = fixture.readInput(config, position);
+            Fixture.assertExactlyOnceInStreamOrder(before, 1, position);
+            assertTrue(position >= 500, "what it had read was committed: " + position);
 
-            // Acks travel on the bridge's connection, this query on another: give the server a moment to apply them.
-            // Anything left unacknowledged would stay pending for the AckWait (minutes), far past this deadline.
-            assertTrue(Fixture.await(() -> ackPending(client, config) == 0),
-                "nothing left unacknowledged: " + ackPending(client, config));
-            long inStream = streamMessages(client, config.inputStream());
-            List<ConsumerRecord<String, byte[]>> events = fixture.readUntil(config.topics().statusChanged(),
-                read -> distinctSeqs(read).size() >= 5_000 - inStream);
-            assertEquals(5_000 - inStream, distinctSeqs(events).size(),
-                "what left the stream is in Kafka, what is not in Kafka is still in the stream");
+            try (BridgeApp again = BridgeApp.start(settings)) {
+                Fixture.assertExactlyOnceInStreamOrder(fixture.readInput(config, 5_000), 1, 5_000);
+                assertEquals(5_000, Fixture.committedPosition(config));
+            }
         }
     }
 
     @Test
-    void shouldBindToAStreamThatAlreadyCapturesTheInputSubjects() throws Exception {
+    void shouldCopyAStreamThatWasCreatedAnewFromItsFirstMessage() throws Exception {
+        Map<String, Object> settings = fixture.settings("recreated");
+        settings.put(BridgeConfig.ROLES, "ingress");
+        try (BridgeApp bridge = BridgeApp.start(settings); Connection client = fixture.natsClient()) {
+            BridgeConfig config = bridge.config();
+            JetStream jetStream = client.jetStream();
+            for (int i = 0; i < 100; i++) {
+                jetStream.publish(config.statusSubject(), bytes(event("user-" + (i % 7), "old-" + i, "WARNING")));
+            }
+            String oldCreated = Rfc3339.format(Fixture.streamInfo(client, config.inputStream()).getCreateTime()
+                .toInstant());
+            Fixture.assertExactlyOnceInStreamOrder(fixture.readInput(config, 100), 1, 100);
+
+            client.jetStreamManagement().deleteStream(config.inputStream());
+            // The ingress provisions the stream again once it notices, and copies the new one from its start.
+            assertTrue(Fixture.await(() -> streamExists(client, config.inputStream())), "the stream came back");
+            String newCreated = Rfc3339.format(Fixture.streamInfo(client, config.inputStream()).getCreateTime()
+                .toInstant());
+            for (int i = 0; i < 50; i++) {
+                jetStream.publish(config.statusSubject(), bytes(event("user-" + (i % 7), "new-" + i, "CRITICAL")));
+            }
+            List<ConsumerRecord<String, byte[]>> all = fixture.readInput(config, 150);
+            List<ConsumerRecord<String, byte[]>> ofOld = all.stream()
+                .filter(r -> oldCreated.equals(header(r, "nats-stream-created"))).toList();
+            List<ConsumerRecord<String, byte[]>> ofNew = all.stream()
+                .filter(r -> newCreated.equals(header(r, "nats-stream-created"))).toList();
+            Fixture.assertExactlyOnceInStreamOrder(ofOld, 1, 100);
+            Fixture.assertExactlyOnceInStreamOrder(ofNew, 1, 50);
+            assertEquals(150, all.size());
+            assertTrue(bridge.metrics().count(BridgeMetrics.INGRESS_STREAM_RECREATED) >= 1);
+            assertEquals(50, Fixture.committedPosition(config), "the position is the new stream's");
+        }
+    }
+
+    @Test
+    void shouldCountAndLogMessagesTheStreamLostBeforeTheyWereCopied() throws Exception {
+        Map<String, Object> settings = fixture.settings("gap");
+        settings.put(BridgeConfig.ROLES, "ingress");
+        BridgeConfig config = new BridgeConfig(settings);
+        try (Connection client = fixture.natsClient()) {
+            try (BridgeApp provisioner = BridgeApp.start(settings)) {
+                // Topics and stream exist from here on; nothing is published while it runs.
+            }
+            JetStream jetStream = client.jetStream();
+            for (int i = 0; i < 100; i++) {
+                jetStream.publish(config.statusSubject(), bytes(event("user-" + (i % 7), "alarm-" + i, "WARNING")));
+            }
+            // Someone deletes messages that were never copied: an operator, or a limit.
+            for (long seq = 40; seq < 50; seq++) {
+                client.jetStreamManagement().deleteMessage(config.inputStream(), seq);
+            }
+            try (BridgeApp bridge = BridgeApp.start(settings)) {
+                assertTrue(Fixture.await(() -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION) == 100));
+                List<ConsumerRecord<String, byte[]>> records = fixture.readInput(config, 90);
+                Fixture.assertExactlyOnceInStreamOrder(records.stream()
+                    .filter(r -> Long.parseLong(header(r, "nats-stream-seq")) < 40).toList(), 1, 39);
+                Fixture.assertExactlyOnceInStreamOrder(records.stream()
+                    .filter(r -> Long.parseLong(header(r, "nats-stream-seq")) >= 50).toList(), 50, 100);
+                assertEquals(10, bridge.metrics().count(BridgeMetrics.INGRESS_SEQUENCE_GAPS), "the lost ten counted");
+            }
+        }
+    }
+
+    @Test
+    void shouldResumeAfterTheStreamsLastMessageWhenItEndsBelowTheCommittedPosition() throws Exception {
+        Map<String, Object> settings = fixture.settings("rollback");
+        settings.put(BridgeConfig.ROLES, "ingress");
+        BridgeConfig config = new BridgeConfig(settings);
+        try (Connection client = fixture.natsClient()) {
+            try (BridgeApp bridge = BridgeApp.start(settings)) {
+                for (int i = 0; i < 100; i++) {
+                    client.publish(config.statusSubject(), bytes(event("u", "before-" + i, "WARNING")));
+                }
+                assertTrue(Fixture.await(() -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION) == 100));
+            }
+            // What a NATS host crash without sync leaves: the committed position is past the stream's end (here
+            // 200 messages copied after sequence 100 were lost), and new messages take their sequences again.
+            String created = Rfc3339.format(Fixture.streamInfo(client, config.inputStream()).getCreateTime()
+                .toInstant());
+            String lastStored = header(fixture.readInput(config, 100).stream()
+                .filter(r -> "100".equals(header(r, "nats-stream-seq"))).findFirst().orElseThrow(), "nats-timestamp");
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                fixture.kafka.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+                producer.send(new ProducerRecord<>(config.topics().ingressPosition(), config.inputStream(),
+                    new StreamPosition(config.inputStream(), created, 300, lastStored).value())).get();
+            }
+            try (BridgeApp bridge = BridgeApp.start(settings)) {
+                for (int i = 0; i < 50; i++) {
+                    client.publish(config.statusSubject(), bytes(event("u", "after-" + i, "CRITICAL")));
+                }
+                assertTrue(Fixture.await(() -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION) == 150),
+                    "the new messages were copied although their sequences were below the position: "
+                        + bridge.metrics().snapshot());
+                Fixture.assertExactlyOnceInStreamOrder(fixture.readInput(config, 150), 1, 150);
+                assertEquals(1, bridge.metrics().count(BridgeMetrics.INGRESS_STREAM_ROLLBACKS));
+            }
+        }
+    }
+
+    @Test
+    void shouldBindToAnExistingStreamThatCapturesTheInputSubjects() throws Exception {
         Map<String, Object> settings = fixture.settings("bind");
         settings.put(BridgeConfig.ROLES, "ingress");
         BridgeConfig config = new BridgeConfig(settings);
         try (Connection client = fixture.natsClient()) {
             client.jetStreamManagement().addStream(StreamConfiguration.builder()
                 .name("THEIRS_" + config.inputStream()).subjects(config.statusSubject(), config.requestSubject())
-                .storageType(StorageType.File).retentionPolicy(RetentionPolicy.WorkQueue).build());
+                .storageType(StorageType.File).retentionPolicy(RetentionPolicy.Limits).build());
             try (BridgeApp bridge = BridgeApp.start(settings)) {
                 client.publish(config.statusSubject(), bytes(event("u", "a", "WARNING")));
-                List<ConsumerRecord<String, byte[]>> events = fixture.readUntil(config.topics().statusChanged(),
-                    read -> !read.isEmpty());
+                List<ConsumerRecord<String, byte[]>> events = fixture.readInput(config, 1);
                 assertEquals("THEIRS_" + config.inputStream(), header(events.get(0), "nats-stream"));
                 assertTrue(client.jetStreamManagement().getStreamNames().stream()
                     .noneMatch(config.inputStream()::equals), "no second stream was created");
@@ -243,39 +303,41 @@ class IngressTest {
     }
 
     @Test
-    void shouldRefuseAStreamThatWouldReplayItsHistory() throws Exception {
-        Map<String, Object> settings = fixture.settings("limits");
+    void shouldRefuseAWorkQueueStreamAndSayHowToMoveOver() throws Exception {
+        Map<String, Object> settings = fixture.settings("workqueue");
         settings.put(BridgeConfig.ROLES, "ingress");
         BridgeConfig config = new BridgeConfig(settings);
         try (Connection client = fixture.natsClient()) {
             client.jetStreamManagement().addStream(StreamConfiguration.builder()
                 .name(config.inputStream()).subjects(config.statusSubject(), config.requestSubject())
-                .storageType(StorageType.File).retentionPolicy(RetentionPolicy.Limits).build());
+                .storageType(StorageType.File).retentionPolicy(RetentionPolicy.WorkQueue).build());
             IllegalStateException error = assertThrows(IllegalStateException.class, () -> BridgeApp.start(settings));
-            assertTrue(error.getMessage().contains("limits retention"), error.getMessage());
+            String message = error.getMessage();
+            assertTrue(message.contains("work-queue retention") && message.contains("older version")
+                && message.contains("nats stream rm " + config.inputStream()), message);
         }
     }
 
-    private static Set<String> distinctSeqs(List<ConsumerRecord<String, byte[]>> records) {
-        Set<String> seqs = new HashSet<>();
-        records.forEach(r -> seqs.add(header(r, "nats-stream-seq")));
-        return seqs;
-    }
-
-    private static long ackPending(Connection client, BridgeConfig config) {
-        try {
-            return client.jetStreamManagement().getConsumerInfo(config.inputStream(), config.inputConsumer())
-                .getNumAckPending();
-        } catch (Exception e) {
-            return -1;
+    @Test
+    void shouldRefuseAnInterestStream() throws Exception {
+        Map<String, Object> settings = fixture.settings("interest");
+        settings.put(BridgeConfig.ROLES, "ingress");
+        BridgeConfig config = new BridgeConfig(settings);
+        try (Connection client = fixture.natsClient()) {
+            client.jetStreamManagement().addStream(StreamConfiguration.builder()
+                .name(config.inputStream()).subjects(config.statusSubject(), config.requestSubject())
+                .storageType(StorageType.File).retentionPolicy(RetentionPolicy.Interest).build());
+            IllegalStateException error = assertThrows(IllegalStateException.class, () -> BridgeApp.start(settings));
+            assertTrue(error.getMessage().contains("has interest retention"), error.getMessage());
         }
     }
 
-    private static long streamMessages(Connection client, String stream) {
+    private static boolean streamExists(Connection client, String stream) {
         try {
-            return client.jetStreamManagement().getStreamInfo(stream).getStreamState().getMsgCount();
+            client.jetStreamManagement().getStreamInfo(stream);
+            return true;
         } catch (Exception e) {
-            return -1;
+            return false;
         }
     }
 }

@@ -20,34 +20,49 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Creates the service's topics (never broker auto-creation) and checks what start-up depends on: both inputs have
- * the same partition count, because a user's events and requests must meet in one task.
+ * Creates the service's topics (never broker auto-creation) and checks what start-up depends on: the input keeps the
+ * record times the ingress sets, and the position topic is compacted with one partition.
  */
 public final class TopicProvisioner {
     private static final Logger LOG = LoggerFactory.getLogger(TopicProvisioner.class);
+
+    /**
+     * The position topic's segments roll often, so that compaction keeps it small and a starting ingress reads
+     * little: every transaction of the ingress writes one position record.
+     */
+    static final Map<String, String> POSITION_TOPIC_CONFIG = Map.of(
+        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+        TopicConfig.SEGMENT_MS_CONFIG, Long.toString(TimeUnit.HOURS.toMillis(1)),
+        TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(16 * 1024 * 1024),
+        TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, "0.1");
 
     private TopicProvisioner() {
     }
 
     /**
-     * Creates the missing topics with {@code topic.partitions} partitions and checks the input topics.
+     * Creates the missing topics — the input, digest and dead-letter topics with {@code topic.partitions}
+     * partitions, the position topic compacted with one — and checks the input and position topics.
      *
-     * @throws IllegalStateException naming the topics when the inputs' partition counts differ
+     * @throws IllegalStateException naming the topic and its setting when an existing one cannot be used
      */
     public static void ensureTopics(Admin admin, TopicSettings topics) throws ExecutionException, InterruptedException {
         Set<String> existing = admin.listTopics().names().get();
         List<NewTopic> missing = new ArrayList<>();
-        for (String topic : topics.all()) {
+        for (String topic : topics.partitioned()) {
             if (!existing.contains(topic)) {
                 missing.add(new NewTopic(topic, Optional.of(topics.partitions()),
                     Optional.of(topics.replicationFactor()))
                     .configs(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "CreateTime")));
             }
         }
+        if (!existing.contains(topics.ingressPosition())) {
+            missing.add(new NewTopic(topics.ingressPosition(), Optional.of(1), Optional.of(topics.replicationFactor()))
+                .configs(POSITION_TOPIC_CONFIG));
+        }
         for (NewTopic topic : missing) {
             try {
                 admin.createTopics(List.of(topic)).all().get();
-                LOG.info("Created topic {} with {} partitions", topic.name(), topics.partitions());
+                LOG.info("Created topic {} with {} partition(s)", topic.name(), topic.numPartitions());
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
                     throw e;
@@ -56,8 +71,8 @@ public final class TopicProvisioner {
             }
         }
         retrying(() -> {
-            checkCoPartitioned(admin, topics);
-            requireCreateTime(admin, List.of(topics.statusChanged(), topics.sendDigest()));
+            requireCreateTime(admin, topics.input());
+            requirePositionTopic(admin, topics.ingressPosition());
         });
     }
 
@@ -87,21 +102,45 @@ public final class TopicProvisioner {
     }
 
     /**
-     * The inputs' record timestamps must be the ones the bridge sets (the NATS stored time): a topic with
-     * {@code LogAppendTime} would replace them with Kafka's clock and break the merge of the inputs by time.
+     * The input's record timestamps must be the ones the ingress sets (the NATS stored time): retention and the
+     * request-dedupe window run on that stream time (contract rule 10), and a topic with {@code LogAppendTime} would
+     * replace it with the broker's clock.
      */
-    static void requireCreateTime(Admin admin, List<String> topics) throws ExecutionException, InterruptedException {
-        List<ConfigResource> resources = topics.stream()
-            .map(topic -> new ConfigResource(ConfigResource.Type.TOPIC, topic)).toList();
-        Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get();
-        for (ConfigResource resource : resources) {
-            ConfigEntry type = configs.get(resource).get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG);
-            if (type != null && !"CreateTime".equals(type.value())) {
-                throw new IllegalStateException("Topic " + resource.name() + " has "
-                    + TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG + "=" + type.value() + "; the inputs need CreateTime, "
-                    + "so that records keep the time NATS stored them (the processor merges its inputs by it).");
-            }
+    static void requireCreateTime(Admin admin, String topic) throws ExecutionException, InterruptedException {
+        ConfigEntry type = topicConfig(admin, topic).get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG);
+        if (type != null && !"CreateTime".equals(type.value())) {
+            throw new IllegalStateException("Topic " + topic + " has " + TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG
+                + "=" + type.value() + "; the input needs CreateTime, so that records keep the time NATS stored them "
+                + "(the processor's retention and request dedupe run on it).");
         }
+    }
+
+    /**
+     * The position topic holds one record per ingress transaction, keyed by input stream: compaction must keep the
+     * latest of each (deletion by age would lose the position), and one partition makes it the lock of the ingress
+     * election (the ingress that owns partition 0 is the active one).
+     */
+    static void requirePositionTopic(Admin admin, String topic) throws ExecutionException, InterruptedException {
+        TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+        if (description.partitions().size() != 1) {
+            throw new IllegalStateException("Topic " + topic + " (" + TopicSettings.POSITION_TOPIC + ") has "
+                + description.partitions().size() + " partitions; the ingress position topic must have exactly one. "
+                + "Delete it while no ingress runs (the ingresses then copy the input streams from their first "
+                + "messages, and the processor drops the re-copied requests as duplicates) or point "
+                + TopicSettings.POSITION_TOPIC + " at a new name.");
+        }
+        ConfigEntry policy = topicConfig(admin, topic).get(TopicConfig.CLEANUP_POLICY_CONFIG);
+        if (policy != null && !List.of(policy.value().split(",")).contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
+            throw new IllegalStateException("Topic " + topic + " (" + TopicSettings.POSITION_TOPIC + ") has "
+                + TopicConfig.CLEANUP_POLICY_CONFIG + "=" + policy.value() + "; it must be compacted, or retention "
+                + "would delete the ingress's position. Set " + TopicConfig.CLEANUP_POLICY_CONFIG + "="
+                + TopicConfig.CLEANUP_POLICY_COMPACT + " on it.");
+        }
+    }
+
+    private static Config topicConfig(Admin admin, String topic) throws ExecutionException, InterruptedException {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        return admin.describeConfigs(List.of(resource)).all().get().get(resource);
     }
 
     /**
@@ -124,19 +163,6 @@ public final class TopicProvisioner {
                     + "records of up to " + needed + " bytes there. Raise the topic's "
                     + TopicConfig.MAX_MESSAGE_BYTES_CONFIG + " or lower the service's size limit.");
             }
-        }
-    }
-
-    static void checkCoPartitioned(Admin admin, TopicSettings topics) throws ExecutionException, InterruptedException {
-        Map<String, TopicDescription> inputs = admin
-            .describeTopics(List.of(topics.statusChanged(), topics.sendDigest())).allTopicNames().get();
-        int events = inputs.get(topics.statusChanged()).partitions().size();
-        int requests = inputs.get(topics.sendDigest()).partitions().size();
-        if (events != requests) {
-            throw new IllegalStateException("Topic " + topics.statusChanged() + " has " + events + " partitions but "
-                + topics.sendDigest() + " has " + requests + ": both inputs must have the same count, so that a "
-                + "user's events and requests meet in one task. Add partitions to the smaller one (users move "
-                + "partitions: reset the processor's state afterwards) or use topics created alike.");
         }
     }
 }

@@ -17,6 +17,7 @@ public enum DlqReason {
     BAD_REQUEST_IDENTITY("bad-request-identity"),
     TOO_LARGE("too-large"),
     UNKNOWN_SUBJECT("unknown-subject"),
+    UNKNOWN_MESSAGE_TYPE("unknown-message-type"),
     KAFKA_REFUSED("kafka-refused");
 
     private final String code;

@@ -2,6 +2,8 @@ package io.alarmdigest.model;
 
 /** The record and message headers of the contract's header table, named once for every component. */
 public final class HeaderNames {
+    /** Kafka input records: what the record is, {@link MessageType#headerValue()}. */
+    public static final String MESSAGE_TYPE = "message-type";
     /** Kafka input records: the NATS subject the message was published on. */
     public static final String NATS_SUBJECT = "nats-subject";
     /** Kafka input records: the JetStream stream that stored the message. */

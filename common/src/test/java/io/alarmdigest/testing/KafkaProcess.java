@@ -51,6 +51,8 @@ public final class KafkaProcess implements AutoCloseable {
             "transaction.state.log.min.isr=1",
             "transaction.state.log.num.partitions=1",
             "group.initial.rebalance.delay.ms=0",
+            // Lets tests use short group session timeouts, so that a killed member's place moves fast.
+            "group.min.session.timeout.ms=1000",
             "auto.create.topics.enable=false",
             ""));
         KafkaProcess kafka = new KafkaProcess(port, dir, properties);

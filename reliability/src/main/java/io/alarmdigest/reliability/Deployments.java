@@ -35,8 +35,7 @@ public final class Deployments {
     /** Shorter waits than the defaults (see the class comment); each named where it matters in RELIABILITY.md. */
     public static List<String> fasterRecovery() {
         return sets(Map.of(
-            // What a killed ingress held is redelivered after the AckWait (default 90 s).
-            "ingress.ack.wait.ms", "15000",
+            // A Kafka request that hangs (a broker restart) fails sooner, and the client starts over sooner.
             "delivery.timeout.ms", "8000", "request.timeout.ms", "5000", "max.block.ms", "2000",
             // A killed consumer's partitions move after the session timeout (default 45 s).
             "session.timeout.ms", "10000", "heartbeat.interval.ms", "2000"));

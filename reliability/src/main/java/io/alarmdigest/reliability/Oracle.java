@@ -38,7 +38,8 @@ import java.util.TreeMap;
  *   <li>every listed alarm is justified: an event sent for that user and alarm has that status and time, and an
  *       alarm listed again changed in between (an event of a higher version than the one delivered carried another
  *       status);</li>
- *   <li>at a quiet point (requests sent after the input drained), each digest holds exactly what is pending:
+ *   <li>at a quiet point (requests sent once everything before was accepted, nothing published meanwhile), each
+ *       digest holds exactly what is pending for the events stored before its request:
  *       nothing lost, nothing repeated.</li>
  * </ul>
  */
@@ -91,7 +92,7 @@ public final class Oracle {
             .computeIfAbsent(event.alarm(), a -> new ArrayList<>()).add(event);
     }
 
-    /** A request the input stream stored under {@code seq}; {@code quiet}: sent after the input drained. */
+    /** A request the input stream stored under {@code seq}; {@code quiet}: sent at a quiet point. */
     public synchronized void requestAccepted(long seq, String user, boolean quiet) {
         String earlier = requests.putIfAbsent(seq, user);
         if (earlier != null && !earlier.equals(user)) {

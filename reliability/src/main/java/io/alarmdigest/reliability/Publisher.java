@@ -45,8 +45,8 @@ public final class Publisher implements AutoCloseable {
         this.runId = runId;
     }
 
-    /** Publishes {@code message}; {@code quiet} marks a request sent after the input drained. Blocks when too many
-     *  are unacknowledged. */
+    /** Publishes {@code message}; {@code quiet} marks a request sent at a quiet point (nothing else published since
+     *  everything before was accepted). Blocks when too many are unacknowledged. */
     public void publish(Workload.Message message, boolean quiet) throws InterruptedException {
         outstanding.acquire();
         attempt(message, runId + "-" + sent.incrementAndGet(), quiet);

@@ -3,10 +3,8 @@ package io.alarmdigest.reliability;
 import io.nats.client.Connection;
 import io.nats.client.ErrorListener;
 import io.nats.client.JetStreamSubscription;
-import io.nats.client.JetStreamManagement;
 import io.nats.client.Nats;
 import io.nats.client.Options;
-import io.nats.client.api.StreamInfo;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,8 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One run against a started service, through NATS only: publishes (and tells the oracle what was accepted), reads
- * the digest stream, and brings the run to a quiet point (the input stream drained, one request per user, every
- * request answered) before the oracle's verdict.
+ * the digest stream, and brings the run to a quiet point (everything published accepted, then one request per user,
+ * every request answered) before the oracle's verdict.
  */
 public final class Run implements AutoCloseable {
     public static final String INPUT_STREAM = "ALARM_DIGEST_INPUT";
@@ -109,30 +107,13 @@ public final class Run implements AutoCloseable {
     }
 
     /**
-     * The quiet point: every message acknowledged by the input stream, the stream drained (it is a work queue: a
-     * message leaves once the bridge has it in Kafka), then one request per user (and per witness); waits until
-     * every request has its digest. Each of the three waits may take up to {@code timeout}.
+     * The quiet point: every message published so far acknowledged by the input stream, then one request per user
+     * (and per witness), sent at once — nothing waits for the service to catch up, because a request must meet
+     * exactly the events stored before it whatever the backlog (contract rule 3); then waits until every request
+     * has its digest. Each of the two waits may take up to {@code timeout}.
      */
     public void quietRound(Collection<String> users, Workload workload, Duration timeout) throws Exception {
         publisher.awaitAccepted(timeout);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        JetStreamManagement management = connection.jetStreamManagement();
-        long left = -1;
-        while (System.nanoTime() < deadline) {
-            try {
-                StreamInfo info = management.getStreamInfo(INPUT_STREAM);
-                left = info.getStreamState().getMsgCount();
-                if (left == 0) {
-                    break;
-                }
-            } catch (Exception e) {
-                left = -1; // NATS away for a moment
-            }
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
-        if (left != 0) {
-            throw new AssertionError("the input stream did not drain within " + timeout + " (" + left + " left)");
-        }
         Set<String> everyone = new LinkedHashSet<>(users);
         everyone.addAll(witnesses);
         // Nothing else is published now: the oracle's snapshot of what each request must reflect is exact.
@@ -157,6 +138,7 @@ public final class Run implements AutoCloseable {
     public Outcome outcome(String scenario, String bootstrap) {
         Oracle.Verdict verdict = oracle.verify();
         int computedTwice = DigestTopic.partsWrittenTwice(bootstrap, Duration.ofMinutes(1));
+        InputTopic.Copies input = InputTopic.judge(bootstrap, Duration.ofMinutes(2));
         List<Long> firstAnswers = new ArrayList<>();
         List<Long> longestWaits = new ArrayList<>();
         for (int i = 0; i < faults.size(); i++) {
@@ -168,8 +150,8 @@ public final class Run implements AutoCloseable {
             longestWaits.add(oracle.longestWait(fault - TimeUnit.SECONDS.toNanos(5), until));
         }
         return new Outcome(scenario, List.copyOf(faultNames), verdict, publisher.accepted(), publisher.retried(),
-            tap.copiesOnSubject(), computedTwice, witnesses.size(), firstAnswers, longestWaits, oracle.latenciesMillis(),
-            Duration.ofNanos(System.nanoTime() - started));
+            tap.copiesOnSubject(), computedTwice, input, witnesses.size(), firstAnswers, longestWaits,
+            oracle.latenciesMillis(), Duration.ofNanos(System.nanoTime() - started));
     }
 
     @Override
@@ -185,9 +167,8 @@ public final class Run implements AutoCloseable {
      * from 5 s before it until the next fault waited for its digest (every partition back at work).
      */
     public record Outcome(String scenario, List<String> faults, Oracle.Verdict verdict, long accepted, long publishRetries,
-                   long copiesOnSubject, int computedTwice, int witnessUsers, List<Long> firstAnswerMillis,
-                   List<Long> longestWaitMillis,
-                   long[] latenciesMillis, Duration took) {
+                   long copiesOnSubject, int computedTwice, InputTopic.Copies input, int witnessUsers,
+                   List<Long> firstAnswerMillis, List<Long> longestWaitMillis, long[] latenciesMillis, Duration took) {
         public long percentile(double p) {
             if (latenciesMillis.length == 0) {
                 return -1;
@@ -195,14 +176,18 @@ public final class Run implements AutoCloseable {
             return latenciesMillis[(int) Math.min(latenciesMillis.length - 1, Math.ceil(p * latenciesMillis.length) - 1)];
         }
 
-        /** The oracle's verdict holds and no digest part was committed twice in Kafka. */
+        /**
+         * The oracle's verdict holds, no stream message was copied twice or out of order into the input topic, and
+         * no digest part was committed twice in Kafka.
+         */
         public boolean ok() {
-            return verdict.ok() && computedTwice == 0;
+            return verdict.ok() && computedTwice == 0 && input.copiedTwice() == 0 && input.outOfOrder() == 0;
         }
 
         public String describe() {
-            return scenario + ": " + verdict.summary() + "; " + computedTwice + " digest parts committed twice in "
-                + "Kafka; " + witnessUsers + " witness users; faults " + faults + ", first answer after "
+            return scenario + ": " + verdict.summary() + "; input topic: " + input.records() + " records, "
+                + input.copiedTwice() + " stream messages copied twice, " + input.outOfOrder() + " out of stream "
+                + "order; " + computedTwice + " digest parts committed twice in Kafka; " + witnessUsers + " witness users; faults " + faults + ", first answer after "
                 + firstAnswerMillis + " ms, longest wait " + longestWaitMillis + " ms; " + copiesOnSubject + " re-publications seen on the subject; " + publishRetries
                 + " publish retries; digest latency p50/p99/max " + percentile(0.5) + "/" + percentile(0.99) + "/"
                 + percentile(1.0) + " ms; took " + took.toSeconds() + " s"

@@ -64,7 +64,7 @@ class BadInputSuiteTest {
     private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(3);
     private static final List<String> SUBJECTS = List.of(Workload.STATUS_SUBJECT, Workload.REQUEST_SUBJECT);
     private static final Map<String, String> TOPIC_OF_SUBJECT = Map.of(
-        Workload.STATUS_SUBJECT, "alarm-status-changed", Workload.REQUEST_SUBJECT, "send-alarm-digest");
+        Workload.STATUS_SUBJECT, "alarm-digest-input", Workload.REQUEST_SUBJECT, "alarm-digest-input");
     /** {@code <code>: <sentence>}: a machine-readable code, then words. */
     private static final Pattern REASON = Pattern.compile("[a-z]+(-[a-z]+)*: \\S.*", Pattern.DOTALL);
     private static final int SHOWN = 25;
@@ -276,9 +276,8 @@ class BadInputSuiteTest {
         }
 
         /**
-         * Brings the service to a quiet point (input drained, every request answered, then one request per user
-         * answered), waits until the processor has taken in all its input, and reads the dead letters written since
-         * the batch began.
+         * Brings the service to a quiet point (everything accepted, then one request per user answered), waits until
+         * the processor has taken in all its input, and reads the dead letters written since the batch began.
          */
         List<DeadLetterTopic.DeadLetter> settle(Collection<String> quietUsers) throws Exception {
             quietPoint(quietUsers);
@@ -366,9 +365,9 @@ class BadInputSuiteTest {
     }
 
     /**
-     * The quiet point: the input drained and every request so far answered, then one request per user, each
-     * answered. The requests are written here, not by the workload, because mutated user IDs hold quotes,
-     * backslashes and control characters that only an encoder escapes right.
+     * The quiet point: everything published so far accepted and every request so far answered, then one request
+     * per user, each answered. The requests are written here, not by the workload, because mutated user IDs hold
+     * quotes, backslashes and control characters that only an encoder escapes right.
      */
     private void quietPoint(Collection<String> quietUsers) throws Exception {
         run.quietRound(List.of(), workload, ROUND_TIMEOUT);
@@ -389,7 +388,7 @@ class BadInputSuiteTest {
         Map<TopicPartition, Long> behind = Map.of();
         try (Admin admin = Deployments.admin(bootstrap)) {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (TopicDescription topic : admin.describeTopics(TOPIC_OF_SUBJECT.values()).allTopicNames()
+            for (TopicDescription topic : admin.describeTopics(Set.copyOf(TOPIC_OF_SUBJECT.values())).allTopicNames()
                 .get(30, TimeUnit.SECONDS).values()) {
                 for (TopicPartitionInfo partition : topic.partitions()) {
                     latest.put(new TopicPartition(topic.name(), partition.partition()), OffsetSpec.latest());

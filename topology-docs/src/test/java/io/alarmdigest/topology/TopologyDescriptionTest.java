@@ -41,7 +41,7 @@ class TopologyDescriptionTest {
     @Test
     void shouldNameEveryStoreAndProcessorOfTheDocumentedTopology() throws IOException {
         String documented = Files.readString(DOCUMENTED, StandardCharsets.UTF_8);
-        for (String name : new String[] {DigestTopology.STATUS_SOURCE, DigestTopology.REQUEST_SOURCE,
+        for (String name : new String[] {DigestTopology.INPUT_SOURCE, DigestTopology.ROUTER,
             DigestTopology.STATUS_PROCESSOR, DigestTopology.REQUEST_PROCESSOR, DigestTopology.DIGEST_SINK,
             DigestTopology.DLQ_SINK, DigestTopology.ALARM_STORE, DigestTopology.EXPIRY_STORE,
             DigestTopology.DEDUPE_STORE}) {

@@ -63,7 +63,7 @@ public final class ProcessorApp implements AutoCloseable {
         streams.setStateListener((now, before) -> LOG.info("Processor {} -> {}", before, now));
         streams.start();
         LOG.info("Processor started: application {}, {} -> {}, dead letters to {}",
-            props.get(StreamsConfig.APPLICATION_ID_CONFIG), config.statusTopic() + "+" + config.requestTopic(),
+            props.get(StreamsConfig.APPLICATION_ID_CONFIG), config.inputTopic(),
             config.digestTopic(), config.deadLetterTopic());
         return new ProcessorApp(config, streams);
     }
@@ -74,10 +74,6 @@ public final class ProcessorApp implements AutoCloseable {
             LOG.warn("{}={}: a crash can now yield a digest without its delivery marks or the reverse (contract "
                 + "rule 5); use {} unless you accept that", StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee,
                 StreamsConfig.EXACTLY_ONCE_V2);
-        }
-        if (Long.parseLong(String.valueOf(props.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG))) < 0) {
-            LOG.warn("{} < 0: requests are no longer merged with events by time (contract rule 3)",
-                StreamsConfig.MAX_TASK_IDLE_MS_CONFIG);
         }
     }
 

@@ -17,14 +17,12 @@ import org.apache.kafka.streams.StreamsConfig;
  * The processor's settings, each declared once with its type, default, validation and description, and validated
  * when the object is built: a bad value fails start-up with a {@link ConfigException} naming the setting.
  *
- * <p>Any other key is passed to Kafka Streams (and through it to its clients: SASL, TLS, ...). Kafka Streams
- * settings that the contract depends on get safe defaults here: {@code processing.guarantee=exactly_once_v2}
- * and {@code max.task.idle.ms}, the time a task waits for its other input before processing a record by time
- * (contract rule 3).
+ * <p>Any other key is passed to Kafka Streams (and through it to its clients: SASL, TLS, ...). The Kafka Streams
+ * setting that the contract depends on gets a safe default here: {@code processing.guarantee=exactly_once_v2}
+ * (contract rule 5). Ordering needs no setting: the topology has one input topic, read in offset order (rule 3).
  */
 public final class ProcessorConfig extends AbstractConfig {
-    public static final String STATUS_TOPIC = TopicSettings.STATUS_TOPIC;
-    public static final String REQUEST_TOPIC = TopicSettings.REQUEST_TOPIC;
+    public static final String INPUT_TOPIC = TopicSettings.INPUT_TOPIC;
     public static final String DIGEST_TOPIC = TopicSettings.DIGEST_TOPIC;
     public static final String DLQ_TOPIC = TopicSettings.DLQ_TOPIC;
     public static final String PARTITIONS = TopicSettings.PARTITIONS;
@@ -39,8 +37,6 @@ public final class ProcessorConfig extends AbstractConfig {
     public static final String ROCKSDB_WRITE_BUFFER_BYTES = "rocksdb.write.buffer.bytes";
 
     public static final String DEFAULT_APPLICATION_ID = "alarm-digest-processor";
-    /** Long enough for a bridge's in-flight batch of the other input to land; short against the latency target. */
-    public static final long DEFAULT_MAX_TASK_IDLE_MS = 100;
 
     /** The smallest part we can always build: one alarm with two 256-byte IDs, escaped, plus the envelope. */
     private static final int MIN_DIGEST_BYTES = 16 * 1024;
@@ -112,7 +108,6 @@ public final class ProcessorConfig extends AbstractConfig {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, DEFAULT_APPLICATION_ID);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, Long.toString(DEFAULT_MAX_TASK_IDLE_MS));
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, Short.toString(topics.replicationFactor()));
         props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedMemoryRocksDbConfig.class.getName());
         props.putAll(streamsOverrides);
@@ -130,12 +125,8 @@ public final class ProcessorConfig extends AbstractConfig {
         return topics;
     }
 
-    public String statusTopic() {
-        return topics.statusChanged();
-    }
-
-    public String requestTopic() {
-        return topics.sendDigest();
+    public String inputTopic() {
+        return topics.input();
     }
 
     public String digestTopic() {

@@ -17,20 +17,24 @@ import org.apache.kafka.streams.state.WindowStore;
  * production runs.
  *
  * <pre>
- * alarm-status-changed ─▶ status-changes ─┬─▶ dead-letters ─▶ alarm-digest-dlq
- *                              │ alarm-state, alarm-expiry
- * send-alarm-digest ───▶ digest-requests ─┴─▶ digests ─▶ alarm-digest
- *                              │ alarm-state, answered-requests
+ * alarm-digest-input ─▶ input-router ─┬─▶ status-changes ──┬─▶ dead-letters ─▶ alarm-digest-dlq
+ *                                     │   │ alarm-state,    │
+ *                                     │   │ alarm-expiry    │
+ *                                     └─▶ digest-requests ─┴─▶ digests ─▶ alarm-digest
+ *                                         │ alarm-state, answered-requests
  * </pre>
  *
- * Both inputs are keyed by UserID and co-partitioned, so one task holds a user's alarms and answers their
- * requests; the two processors share the {@value #ALARM_STORE} store within that task. Why the Processor API and
- * not the DSL: a digest reads a prefix of the store and writes back marks for exactly what it emitted, in the same
- * step; the DSL has no operator for a read-modify-write of many keys triggered by another stream.
+ * One input topic holds both kinds of message, keyed by UserID, in NATS stream order per partition: what must stay
+ * in order must share a partition. The router hands each record, in offset order, to the logic its
+ * {@code message-type} header names, so a request meets its user's state after every earlier event and before any
+ * later one (contract rule 3). The two processors share the {@value #ALARM_STORE} store within the task. Why the
+ * Processor API and not the DSL: a digest reads a prefix of the store and writes back marks for exactly what it
+ * emitted, in the same step; the DSL has no operator for a read-modify-write of many keys triggered by another
+ * record.
  */
 public final class DigestTopology {
-    public static final String STATUS_SOURCE = "status-changes-source";
-    public static final String REQUEST_SOURCE = "digest-requests-source";
+    public static final String INPUT_SOURCE = "input-source";
+    public static final String ROUTER = "input-router";
     public static final String STATUS_PROCESSOR = "status-changes";
     public static final String REQUEST_PROCESSOR = "digest-requests";
     public static final String DIGEST_SINK = "digests";
@@ -51,11 +55,10 @@ public final class DigestTopology {
         Serde<byte[]> values = Serdes.ByteArray();
         Topology topology = new Topology(new TopologyConfig(config.streamsConfig()));
 
-        topology.addSource(STATUS_SOURCE, keys.deserializer(), values.deserializer(), config.statusTopic());
-        topology.addSource(REQUEST_SOURCE, keys.deserializer(), values.deserializer(), config.requestTopic());
-
-        topology.addProcessor(STATUS_PROCESSOR, () -> new StatusChangeProcessor(config), STATUS_SOURCE);
-        topology.addProcessor(REQUEST_PROCESSOR, () -> new DigestRequestProcessor(config), REQUEST_SOURCE);
+        topology.addSource(INPUT_SOURCE, keys.deserializer(), values.deserializer(), config.inputTopic());
+        topology.addProcessor(ROUTER, () -> new InputRouter(config), INPUT_SOURCE);
+        topology.addProcessor(STATUS_PROCESSOR, () -> new StatusChangeProcessor(config), ROUTER);
+        topology.addProcessor(REQUEST_PROCESSOR, () -> new DigestRequestProcessor(config), ROUTER);
 
         topology.addStateStore(alarmStore(), STATUS_PROCESSOR, REQUEST_PROCESSOR);
         topology.addStateStore(expiryStore(), STATUS_PROCESSOR);
@@ -63,7 +66,7 @@ public final class DigestTopology {
 
         topology.addSink(DIGEST_SINK, config.digestTopic(), keys.serializer(), values.serializer(), REQUEST_PROCESSOR);
         topology.addSink(DLQ_SINK, config.deadLetterTopic(), keys.serializer(), values.serializer(),
-            STATUS_PROCESSOR, REQUEST_PROCESSOR);
+            ROUTER, STATUS_PROCESSOR, REQUEST_PROCESSOR);
         return topology;
     }
 

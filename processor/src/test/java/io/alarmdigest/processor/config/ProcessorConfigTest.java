@@ -28,7 +28,9 @@ class ProcessorConfigTest {
         ProcessorConfig config = new ProcessorConfig(settings());
         Properties streams = config.streamsProperties();
         assertEquals(StreamsConfig.EXACTLY_ONCE_V2, streams.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
-        assertEquals("100", streams.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
+        assertTrue(!streams.containsKey(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG),
+            "one input topic: no task idling to order two inputs by time");
+        assertEquals("alarm-digest-input", config.inputTopic());
         assertEquals(BoundedMemoryRocksDbConfig.class.getName(),
             streams.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG));
         assertEquals(900 * 1024, config.digestMaxBytes());
@@ -42,10 +44,10 @@ class ProcessorConfigTest {
     void shouldPassOtherSettingsThroughToKafkaStreams() {
         Properties streams = new ProcessorConfig(settings(
             "security.protocol", "SASL_SSL",
-            StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "250",
+            StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "250",
             ProcessorConfig.DIGEST_MAX_BYTES, "65536")).streamsProperties();
         assertEquals("SASL_SSL", streams.get("security.protocol"));
-        assertEquals("250", streams.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
+        assertEquals("250", streams.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
         assertTrue(!streams.containsKey(ProcessorConfig.DIGEST_MAX_BYTES), "our own settings stay ours");
     }
 
@@ -61,6 +63,7 @@ class ProcessorConfigTest {
         "digest.empty.enabled | maybe | digest.empty.enabled",
         "topic.alarm-digest | bad topic | topic.alarm-digest",
         "topic.dead-letter | alarm-digest | topic.dead-letter",
+        "topic.ingress-position | alarm-digest-input | topic.ingress-position",
         "topic.replication.factor | 0 | topic.replication.factor",
         "rocksdb.write.buffer.bytes | 134217728 | rocksdb.write.buffer.bytes",
     })

@@ -97,7 +97,7 @@ class BadInputTest {
 
         List<TestRecord<String, byte[]>> dead = digests.readDeadLetters();
         assertEquals(1, dead.size(), what);
-        assertDeadLetter(dead.get(0), payload.getBytes(StandardCharsets.UTF_8), reason, "alarm-status-changed/0/0");
+        assertDeadLetter(dead.get(0), payload.getBytes(StandardCharsets.UTF_8), reason, "alarm-digest-input/0/0");
         assertEquals(1.0, Metrics.total(digests, "dead-letters"));
         assertEquals(List.of("good=WARNING@" + GOOD_TIME), digests.digestOf(USER), "the next record is processed");
     }
@@ -106,14 +106,14 @@ class BadInputTest {
     void shouldDeadLetterInvalidUtf8() {
         byte[] payload = event("a\u00ff", "WARNING", GOOD_TIME).getBytes(StandardCharsets.ISO_8859_1);
         digests.eventBytes(USER, payload);
-        assertDeadLetter(digests.readDeadLetters().get(0), payload, "not-json", "alarm-status-changed/0/0");
+        assertDeadLetter(digests.readDeadLetters().get(0), payload, "not-json", "alarm-digest-input/0/0");
     }
 
     @Test
     void shouldDeadLetterUtf16EvenWhenItWouldParse() {
         byte[] payload = event("a", "WARNING", GOOD_TIME).getBytes(StandardCharsets.UTF_16BE);
         digests.eventBytes(USER, payload);
-        assertDeadLetter(digests.readDeadLetters().get(0), payload, "not-json", "alarm-status-changed/0/0");
+        assertDeadLetter(digests.readDeadLetters().get(0), payload, "not-json", "alarm-digest-input/0/0");
         assertEquals(List.of(), digests.digestOf(USER));
     }
 
@@ -134,7 +134,7 @@ class BadInputTest {
         List<TestRecord<String, byte[]>> dead = digests.readDeadLetters();
         assertEquals(2, dead.size());
         assertDeadLetter(dead.get(0), payload.getBytes(StandardCharsets.UTF_8), "key-mismatch",
-            "alarm-status-changed/0/0");
+            "alarm-digest-input/0/0");
         assertEquals("someone-else", dead.get(0).key());
         assertEquals(List.of(), digests.digestOf(USER), "a misrouted event changes no state");
     }
@@ -153,7 +153,7 @@ class BadInputTest {
         List<TestRecord<String, byte[]>> dead = digests.readDeadLetters();
         assertEquals(List.of("bad-id", "key-mismatch", "missing-field", "bad-request-identity", "bad-request-identity"),
             dead.stream().map(r -> code(DigestDriver.header(r.headers(), "dlq-reason"))).toList());
-        assertEquals("send-alarm-digest/0/4", DigestDriver.header(dead.get(4).headers(), "dlq-source"));
+        assertEquals("alarm-digest-input/0/4", DigestDriver.header(dead.get(4).headers(), "dlq-source"));
         assertTrue(digests.noMoreDigests());
         assertEquals(5.0, Metrics.total(digests, "dead-letters"));
     }
@@ -190,6 +190,32 @@ class BadInputTest {
             .add("nats-subject", DigestDriver.bytes("SendAlarmDigest")));
         TestRecord<String, byte[]> dead = digests.readDeadLetters().get(0);
         assertEquals("SendAlarmDigest", DigestDriver.header(dead.headers(), "nats-subject"));
+    }
+
+    @Test
+    void shouldDeadLetterAnInputRecordWithoutAMessageType() {
+        byte[] payload = event("a", "WARNING", GOOD_TIME).getBytes(StandardCharsets.UTF_8);
+        digests.inputRaw(USER, payload, new RecordHeaders().add("nats-subject", DigestDriver.bytes("AlarmStatusChanged")));
+        TestRecord<String, byte[]> dead = digests.readDeadLetters().get(0);
+        assertDeadLetter(dead, payload, "unknown-message-type", "alarm-digest-input/0/0");
+        assertTrue(DigestDriver.header(dead.headers(), "dlq-reason").contains("no message-type header"));
+        assertEquals("AlarmStatusChanged", DigestDriver.header(dead.headers(), "nats-subject"), "provenance kept");
+        assertEquals(List.of(), digests.digestOf(USER), "it changed no state");
+    }
+
+    @Test
+    void shouldDeadLetterAnInputRecordOfAnUnknownMessageType() {
+        byte[] request = DigestDriver.bytes("{\"UserID\":\"" + USER + "\"}");
+        // The subject's name is not a message type, and the header is matched exactly.
+        for (String type : List.of("SendAlarmDigests", "sendalarmdigest", "")) {
+            digests.inputRaw(USER, request, new RecordHeaders().add("message-type", DigestDriver.bytes(type)));
+        }
+        List<TestRecord<String, byte[]>> dead = digests.readDeadLetters();
+        assertEquals(List.of("unknown-message-type", "unknown-message-type", "unknown-message-type"),
+            dead.stream().map(r -> code(DigestDriver.header(r.headers(), "dlq-reason"))).toList());
+        assertTrue(DigestDriver.header(dead.get(0).headers(), "dlq-reason").contains("\"SendAlarmDigests\""));
+        assertTrue(digests.noMoreDigests(), "no digest for a record that is not a request");
+        assertEquals(3.0, Metrics.total(digests, "dead-letters"));
     }
 
     @Test

@@ -2,6 +2,8 @@ package io.alarmdigest.processor.topology;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.alarmdigest.model.HeaderNames;
+import io.alarmdigest.model.MessageType;
 import io.alarmdigest.processor.config.ProcessorConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,7 +16,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.stream.Stream;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -30,9 +31,10 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
 
 /**
- * The production topology under {@link TopologyTestDriver}, with the contract's messages as test vocabulary.
- * Record time (the NATS stored time, i.e. stream time) is driven explicitly: every input advances it by
- * {@link #STEP_MS} unless a time is given.
+ * The production topology under {@link TopologyTestDriver}, with the contract's messages as test vocabulary. Events
+ * and requests go to the one input topic in the order they are piped, each with its {@code message-type} header, as
+ * the ingress writes them. Record time (the NATS stored time, i.e. stream time) is driven explicitly: every input
+ * advances it by {@link #STEP_MS} unless a time is given.
  */
 public final class DigestDriver implements AutoCloseable {
     public static final long STEP_MS = 10;
@@ -41,8 +43,7 @@ public final class DigestDriver implements AutoCloseable {
     private final Path stateDir;
     private final TopologyTestDriver driver;
     private final ProcessorConfig config;
-    private final TestInputTopic<String, byte[]> events;
-    private final TestInputTopic<String, byte[]> requests;
+    private final TestInputTopic<String, byte[]> input;
     private final TestOutputTopic<String, byte[]> digests;
     private final TestOutputTopic<String, byte[]> deadLetters;
     private long nowMs = Instant.parse("2021-06-07T20:00:00Z").toEpochMilli();
@@ -60,13 +61,8 @@ public final class DigestDriver implements AutoCloseable {
         all.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         all.putAll(settings);
         this.config = new ProcessorConfig(all);
-        Properties props = config.streamsProperties();
-        // The driver has no broker to ask for the other input's lag, so a task with a positive idle time would
-        // wait for wall-clock time that the driver does not advance. Records are piped in the intended order.
-        props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "0");
-        this.driver = new TopologyTestDriver(DigestTopology.build(config), props);
-        this.events = driver.createInputTopic(config.statusTopic(), new StringSerializer(), new ByteArraySerializer());
-        this.requests = driver.createInputTopic(config.requestTopic(), new StringSerializer(), new ByteArraySerializer());
+        this.driver = new TopologyTestDriver(DigestTopology.build(config), config.streamsProperties());
+        this.input = driver.createInputTopic(config.inputTopic(), new StringSerializer(), new ByteArraySerializer());
         this.digests = driver.createOutputTopic(config.digestTopic(), new StringDeserializer(), new ByteArrayDeserializer());
         this.deadLetters = driver.createOutputTopic(config.deadLetterTopic(), new StringDeserializer(),
             new ByteArrayDeserializer());
@@ -106,9 +102,7 @@ public final class DigestDriver implements AutoCloseable {
     }
 
     public DigestDriver eventBytes(String key, byte[] payload) {
-        nowMs += STEP_MS;
-        events.pipeInput(new TestRecord<>(key, payload, new RecordHeaders(), nowMs));
-        return this;
+        return pipe(key, payload, typed(MessageType.ALARM_STATUS_CHANGED, new RecordHeaders()));
     }
 
     /** A request with a fresh NATS identity; returns the stream sequence it was given. */
@@ -127,10 +121,26 @@ public final class DigestDriver implements AutoCloseable {
         return requestRaw(user, bytes("{\"UserID\":" + quote(user) + "}"), headers);
     }
 
+    /** A request record with exactly {@code headers} besides its {@code message-type}. */
     public DigestDriver requestRaw(String key, byte[] payload, Headers headers) {
+        return pipe(key, payload, typed(MessageType.SEND_ALARM_DIGEST, headers));
+    }
+
+    /** An input record with exactly {@code headers}: no {@code message-type} unless they hold one. */
+    public DigestDriver inputRaw(String key, byte[] payload, Headers headers) {
+        return pipe(key, payload, headers);
+    }
+
+    private DigestDriver pipe(String key, byte[] payload, Headers headers) {
         nowMs += STEP_MS;
-        requests.pipeInput(new TestRecord<>(key, payload, headers, nowMs));
+        input.pipeInput(new TestRecord<>(key, payload, headers, nowMs));
         return this;
+    }
+
+    private static Headers typed(MessageType type, Headers headers) {
+        Headers all = new RecordHeaders(headers.toArray());
+        all.add(HeaderNames.MESSAGE_TYPE, bytes(type.headerValue()));
+        return all;
     }
 
     /** Every digest part written since the last call, in order. */

@@ -23,10 +23,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * A seeded property test of the digest rules (contract rules 1, 2, 4 and 6) through the whole topology: random
+ * A seeded property test of the digest rules (contract rules 1, 2, 3, 4 and 6) through the whole topology: random
  * events are sent in rounds, every user asks for a digest after each round, and each digest must equal what a small
  * reference {@link Model}, written from the contract alone, predicts. Each scenario is run in several fresh drivers,
- * each delivering every round's events in another order; the digests must not depend on that order.
+ * each delivering every round's events in another order; the digests must not depend on that order. The same
+ * scenarios also run as one stream with requests at random places among the events: each digest holds exactly the
+ * events before its request.
  *
  * <p>To replay one scenario, run with {@code -Ddigest.seed=<seed>}; a failure prints the seed and the scenario as
  * the driver calls it made.
@@ -120,6 +122,53 @@ class DigestPropertyTest {
         assertEquals(expected, first.digests(), () -> "seed " + seed + ": digest differs from the model at "
             + firstDifference(scenario, expected, first.digests()) + "\n\n--- order " + first.order() + " ---\n"
             + first.trace());
+    }
+
+    /**
+     * Rule 3 through the one input topic: the events and requests of several users in one stream, in the order the
+     * ingress would write them, requests at random places among events whose ChangedAt come in any order. Every
+     * digest must be the model's for exactly the events before its request in the stream, and none after it.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void eachDigestHoldsExactlyTheEventsBeforeItsRequestInTheStream(long seed) {
+        Scenario scenario = Scenario.generate(seed);
+        Random random = new Random(seed * 17 + 5);
+        List<String> users = scenario.users();
+        List<Object> stream = new ArrayList<>();
+        for (List<Event> round : scenario.rounds()) {
+            for (Event event : round) {
+                stream.add(event);
+                if (random.nextInt(3) == 0) {
+                    stream.add(users.get(random.nextInt(users.size())));
+                }
+            }
+        }
+        stream.addAll(users);
+
+        Model model = new Model();
+        StringBuilder trace = new StringBuilder("// seed " + seed + ", one stream\n");
+        try (DigestDriver driver = new DigestDriver()) {
+            for (Object next : stream) {
+                if (next instanceof Event event) {
+                    driver.event(event.user(), event.alarm(), event.statusText(), event.changedAtText());
+                    model.receive(event);
+                    trace.append("driver.event(").append(java(event.user())).append(", ")
+                        .append(java(event.alarm())).append(", ").append(java(event.statusText())).append(", ")
+                        .append(java(event.changedAtText())).append(");\n");
+                } else {
+                    String user = (String) next;
+                    driver.request(user);
+                    List<String> expected = model.digest(user);
+                    List<String> actual = driver.readOnlyDigest().alarms();
+                    trace.append("driver.request(").append(java(user)).append("); // -> ").append(actual)
+                        .append('\n');
+                    assertEquals(expected, actual, () -> "seed " + seed + ": the digest for " + java(user)
+                        + " is not the model's for the events before its request\n" + trace);
+                }
+            }
+            assertTrue(driver.readDeadLetters().isEmpty(), () -> "dead letters\n" + trace);
+        }
     }
 
     /** Runs the scenario in a fresh driver, each round's events in the order that {@code order} draws. */

@@ -208,8 +208,8 @@ class DigestRulesTest {
         digests.requestRaw(USER, DigestDriver.bytes("{\"UserID\":\"" + USER + "\"}"), new RecordHeaders());
         List<DigestDriver.Part> parts = digests.readParts();
         assertEquals(2, parts.size(), "without a NATS identity every record is a request of its own");
-        assertEquals("kafka:send-alarm-digest:0:0", parts.get(0).digestId());
-        assertEquals("kafka:send-alarm-digest:0:1", parts.get(1).digestId());
+        assertEquals("kafka:alarm-digest-input:0:0", parts.get(0).digestId());
+        assertEquals("kafka:alarm-digest-input:0:1", parts.get(1).digestId());
     }
 
     @Test

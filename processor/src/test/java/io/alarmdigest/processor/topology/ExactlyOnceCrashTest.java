@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.alarmdigest.kafka.TopicSettings;
+import io.alarmdigest.model.HeaderNames;
+import io.alarmdigest.model.MessageType;
 import io.alarmdigest.processor.app.ProcessorApp;
 import io.alarmdigest.processor.config.ProcessorConfig;
 import io.alarmdigest.testing.KafkaBroker;
@@ -34,6 +37,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -195,27 +199,31 @@ class ExactlyOnceCrashTest {
     }
 
     @Test
-    void shouldRefuseToStartWhenTheInputsHaveDifferentPartitionCounts() throws Exception {
+    void shouldRefuseAPositionTopicThatCannotBeTheIngressLock() throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
             broker.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(prefix + "alarm-status-changed", 4, (short) 1),
-                new NewTopic(prefix + "send-alarm-digest", 2, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(prefix + "ingress-position", 2, (short) 1))).all().get();
         }
         IllegalStateException error = assertThrows(IllegalStateException.class,
             () -> start(Files.createTempDirectory("state"), Map.of()));
-        assertTrue(error.getMessage().contains(prefix + "alarm-status-changed has 4 partitions but " + prefix
-            + "send-alarm-digest has 2"), error.getMessage());
+        assertTrue(error.getMessage().contains("Topic " + prefix + "ingress-position (topic.ingress-position) has 2 "
+            + "partitions"), error.getMessage());
     }
 
     @Test
     void shouldCreateTheTopicsWithTheConfiguredPartitions() throws Exception {
         start(Files.createTempDirectory("state"), Map.of());
-        try (KafkaConsumer<String, byte[]> consumer = consumer("read_committed")) {
-            for (String topic : List.of("alarm-status-changed", "send-alarm-digest", "alarm-digest",
-                "alarm-digest-dlq")) {
+        try (KafkaConsumer<String, byte[]> consumer = consumer("read_committed");
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                 broker.bootstrapServers()))) {
+            for (String topic : List.of("alarm-digest-input", "alarm-digest", "alarm-digest-dlq")) {
                 List<PartitionInfo> partitions = consumer.partitionsFor(prefix + topic);
                 assertEquals(2, partitions.size(), topic);
             }
+            assertEquals(1, consumer.partitionsFor(prefix + "ingress-position").size(), "the election's one lock");
+            ConfigResource position = new ConfigResource(ConfigResource.Type.TOPIC, prefix + "ingress-position");
+            assertEquals("compact", admin.describeConfigs(List.of(position)).all().get().get(position)
+                .get("cleanup.policy").value());
         }
     }
 
@@ -229,8 +237,8 @@ class ExactlyOnceCrashTest {
         settings.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 3000);
         settings.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 500);
         settings.put(ProcessorConfig.PARTITIONS, 2);
-        settings.put(ProcessorConfig.STATUS_TOPIC, prefix + "alarm-status-changed");
-        settings.put(ProcessorConfig.REQUEST_TOPIC, prefix + "send-alarm-digest");
+        settings.put(ProcessorConfig.INPUT_TOPIC, prefix + "alarm-digest-input");
+        settings.put(TopicSettings.POSITION_TOPIC, prefix + "ingress-position");
         settings.put(ProcessorConfig.DIGEST_TOPIC, prefix + "alarm-digest");
         settings.put(ProcessorConfig.DLQ_TOPIC, prefix + "alarm-digest-dlq");
         settings.put(ProcessorConfig.ROCKSDB_BLOCK_CACHE_BYTES, 16L * 1024 * 1024);
@@ -253,8 +261,8 @@ class ExactlyOnceCrashTest {
     private ProducerRecord<String, byte[]> eventRecord(String user, String alarm, String status, String changedAt) {
         String json = "{\"AlarmID\":\"" + alarm + "\",\"UserID\":\"" + user + "\",\"Status\":\"" + status
             + "\",\"ChangedAt\":\"" + changedAt + "\"}";
-        return new ProducerRecord<>(prefix + "alarm-status-changed", null, System.currentTimeMillis(), user,
-            json.getBytes(StandardCharsets.UTF_8));
+        return new ProducerRecord<>(prefix + "alarm-digest-input", null, System.currentTimeMillis(), user,
+            json.getBytes(StandardCharsets.UTF_8), typed(new RecordHeaders(), MessageType.ALARM_STATUS_CHANGED));
     }
 
     /** Sends a request with a NATS identity; returns the Digest-Id its answer must carry. */
@@ -264,9 +272,14 @@ class ExactlyOnceCrashTest {
         headers.add("nats-stream", bytes("ALARMS"));
         headers.add("nats-stream-created", bytes("2021-06-01T00:00:00Z"));
         headers.add("nats-stream-seq", bytes(Long.toString(sequence)));
-        producer.send(new ProducerRecord<>(prefix + "send-alarm-digest", null, System.currentTimeMillis(), user,
-            bytes("{\"UserID\":\"" + user + "\"}"), headers)).get();
+        producer.send(new ProducerRecord<>(prefix + "alarm-digest-input", null, System.currentTimeMillis(), user,
+            bytes("{\"UserID\":\"" + user + "\"}"), typed(headers, MessageType.SEND_ALARM_DIGEST))).get();
         return "ALARMS:2021-06-01T00:00:00Z:" + sequence;
+    }
+
+    private static RecordHeaders typed(RecordHeaders headers, MessageType type) {
+        headers.add(HeaderNames.MESSAGE_TYPE, bytes(type.headerValue()));
+        return headers;
     }
 
     private List<String> digest(String user) throws Exception {
