@@ -57,7 +57,7 @@ class LauncherTest {
         Run help = run("--help");
         assertEquals(0, help.code());
         for (String key : List.of("digest.max.bytes = 921600", "nats.urls = nats://127.0.0.1:4222",
-            "alarm.retention.ms", "ingress.transaction.max.ms = 50", "topic.input = alarm-digest-input",
+            "alarm.retention.ms", "ingress.transaction.max.ms = 25", "topic.input = alarm-digest-input",
             "topic.partitions = 6")) {
             assertTrue(help.out().contains(key), key + " in:\n" + help.out());
         }

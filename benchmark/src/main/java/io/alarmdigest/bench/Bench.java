@@ -74,7 +74,7 @@ public final class Bench implements Callable<Integer> {
     List<String> processorJvm;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
-        description = "A setting for the service (standalone, or split mode's processor), as alarm-digest --set "
+        description = "A setting for the service (standalone, or each process of split mode), as alarm-digest --set "
             + "takes it: to try a setting before making it a default. Repeatable.")
     List<String> serviceSettings = new ArrayList<>();
 
@@ -123,7 +123,7 @@ public final class Bench implements Callable<Integer> {
             + " alarms; report in " + out.resolve("bench-report.md"));
         try (Deployment deployment = start(logs);
              Connection nats = Nats.connect(deployment.natsUrl);
-             Gauges gauges = new Gauges(deployment.bootstrap, nats);
+             Gauges gauges = new Gauges(deployment.bootstrap, nats, deployment.processorHttpPort);
              Run run = new Run(deployment.natsUrl, "bench-" + System.currentTimeMillis())) {
             results.settings.put("processor JVM", deployment.mode == Deployment.Mode.SPLIT
                 ? String.join(" ", deployment.processorJvm) : "(as shipped: none)");

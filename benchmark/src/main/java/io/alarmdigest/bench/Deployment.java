@@ -90,10 +90,10 @@ final class Deployment implements AutoCloseable {
                     "--set", "bootstrap.servers=" + bootstrap, "--set", "state.dir=" + stateDir), settings));
             started.add(processor);
             int ingressPort = Ports.free();
-            ServiceProcess ingress = bridge(dir, "ingress", nats.url(), bootstrap, ingressPort);
+            ServiceProcess ingress = bridge(dir, "ingress", nats.url(), bootstrap, ingressPort, settings);
             started.add(ingress);
             int egressPort = Ports.free();
-            ServiceProcess egress = bridge(dir, "egress", nats.url(), bootstrap, egressPort);
+            ServiceProcess egress = bridge(dir, "egress", nats.url(), bootstrap, egressPort, settings);
             started.add(egress);
             Deployment deployment = new Deployment(Mode.SPLIT, nats.url(), bootstrap, stateDir, processorPort,
                 processorJvm);
@@ -125,11 +125,11 @@ final class Deployment implements AutoCloseable {
         return all;
     }
 
-    private static ServiceProcess bridge(Path dir, String role, String natsUrl, String bootstrap, int httpPort)
-        throws IOException, InterruptedException {
+    private static ServiceProcess bridge(Path dir, String role, String natsUrl, String bootstrap, int httpPort,
+                                         List<String> settings) throws IOException, InterruptedException {
         return ServiceProcess.start(role, dir, "bridge ready", List.of(),
-            List.of("bridge", "--http-port", Integer.toString(httpPort), "--set", "nats.urls=" + natsUrl,
-                "--set", "bootstrap.servers=" + bootstrap, "--set", "bridge.roles=" + role));
+            withSettings(List.of("bridge", "--http-port", Integer.toString(httpPort), "--set", "nats.urls=" + natsUrl,
+                "--set", "bootstrap.servers=" + bootstrap, "--set", "bridge.roles=" + role), settings));
     }
 
     @Override

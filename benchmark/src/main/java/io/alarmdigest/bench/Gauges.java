@@ -31,9 +31,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * What the benchmark reads off the running service, from outside: how many input messages the processor has
- * <em>processed</em> (its committed consumer offsets on the input topics: under exactly-once these advance in the
- * same transaction as the state changes and digests they caused, so a counted message is reflected in committed
- * state), the backlog (messages the ingress has not copied from the NATS input stream yet — the stream's last
+ * <em>processed</em> (its own counters of what it took in; see {@link #progress()}), the backlog (messages the ingress has not copied from the NATS input stream yet — the stream's last
  * sequence less the ingress's committed position, read from the position topic — plus the processor's consumer lag), and each
  * process's memory (RSS from {@code /proc}, heap and the processor's own timings from its {@code /metrics}).
  */
@@ -48,6 +46,7 @@ final class Gauges implements AutoCloseable {
 
     private final Admin admin;
     private final JetStreamManagement jetStream;
+    private final int processorHttpPort;
     /** Reads the ingress's committed positions as they are written (read_committed, no group). */
     private final KafkaConsumer<String, byte[]> positions;
     private long copiedUpTo;
@@ -55,7 +54,13 @@ final class Gauges implements AutoCloseable {
     private Map<TopicPartition, OffsetSpec> inputPartitions;
     private Map<TopicPartition, OffsetSpec> digestPartitions;
 
-    Gauges(String bootstrap, Connection nats) throws IOException {
+    /**
+     * @param processorHttpPort the processor's metrics endpoint, whose counters tell the messages processed; -1
+     *     when there is none (an external service): then its committed offsets, which also count the ingress's
+     *     transaction markers, stand in
+     */
+    Gauges(String bootstrap, Connection nats, int processorHttpPort) throws IOException {
+        this.processorHttpPort = processorHttpPort;
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
             AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000));
         this.jetStream = nats.jetStreamManagement();
@@ -77,6 +82,13 @@ final class Gauges implements AutoCloseable {
         }
     }
 
+    /**
+     * One reading. Messages processed are what the processor's counters say it took in — status changes applied,
+     * digests answered, duplicate requests recognised, dead letters — not its committed input offsets: the input is
+     * written in transactions, and each commit puts a marker in every partition it wrote to, which takes an offset
+     * of its own (one in six offsets at a few records per transaction). The counters run at most a commit interval
+     * (100 ms) ahead of committed state.
+     */
     Progress progress() throws Exception {
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(PROCESSOR_GROUP)
             .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
@@ -89,26 +101,41 @@ final class Gauges implements AutoCloseable {
         }
         Map<TopicPartition, Long> ends = admin.listOffsets(inputPartitions).all().get(10, TimeUnit.SECONDS).entrySet().stream()
             .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
-        long processed = 0;
+        long offsets = 0;
         long lag = 0;
         for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
             OffsetAndMetadata done = committed.get(end.getKey());
             long at = done == null ? 0 : done.offset();
-            processed += at;
+            offsets += at;
             lag += Math.max(0, end.getValue() - at);
         }
+        long processed = processorHttpPort > 0 ? takenIn() : offsets;
         long pending = Math.max(0, jetStream.getStreamInfo(INPUT_STREAM).getStreamState().getLastSequence()
             - copiedUpTo());
         return new Progress(System.nanoTime(), processed, lag, pending, egressLag());
     }
 
+    /** Input messages the processor took in, by its own counters (every input record is one of these). */
+    private long takenIn() {
+        Map<String, Double> metrics = scrape(processorHttpPort);
+        double total = 0;
+        for (String counter : List.of("status_changes", "digests", "duplicate_requests", "dead_letters")) {
+            total += Math.max(0, sum(metrics, "alarm_digest_processor_" + counter + "_total"));
+        }
+        return (long) total;
+    }
+
     /** The last stream sequence the ingress committed to Kafka, as its latest position record says. */
     private long copiedUpTo() throws IOException {
-        for (ConsumerRecord<String, byte[]> record : positions.poll(Duration.ofMillis(50))) {
-            if (INPUT_STREAM.equals(record.key()) && record.value() != null) {
-                copiedUpTo = JSON.readTree(record.value()).get("LastSequence").asLong();
+        TopicPartition partition = new TopicPartition(POSITION_TOPIC, 0);
+        long end = positions.endOffsets(List.of(partition), Duration.ofSeconds(10)).get(partition);
+        do {
+            for (ConsumerRecord<String, byte[]> record : positions.poll(Duration.ofMillis(50))) {
+                if (INPUT_STREAM.equals(record.key()) && record.value() != null) {
+                    copiedUpTo = JSON.readTree(record.value()).get("LastSequence").asLong();
+                }
             }
-        }
+        } while (positions.position(partition) < end);
         return copiedUpTo;
     }
 

@@ -31,8 +31,8 @@ final class Load {
     }
 
     /**
-     * What one window saw. {@code processedRate}: input messages per second whose processing was committed, between
-     * the first and the last sample after the warm-up; {@code backlogSlope}: the least-squares growth of the
+     * What one window saw. {@code processedRate}: input messages per second the processor took in (see
+     * {@link Gauges#progress()}), between the first and the last sample after the warm-up; {@code backlogSlope}: the least-squares growth of the
      * backlog over the window's last two thirds, messages per second.
      */
     record Window(String name, double offered, double seconds, long published, double processedRate,

@@ -55,7 +55,7 @@ final class RawLimits {
     private static final int PARTITIONS = 12;
     /** The ingress's default transaction limits (ingress.transaction.max.messages, ingress.transaction.max.ms). */
     private static final int TRANSACTION_MESSAGES = 5_000;
-    private static final long TRANSACTION_MS = 50;
+    private static final long TRANSACTION_MS = 25;
 
     /** Messages per second of each stage, and the combined limit when they share the machine. */
     record Result(double jetStreamPublish, double jetStreamRead, double kafkaProduce, double streamsPassThrough) {

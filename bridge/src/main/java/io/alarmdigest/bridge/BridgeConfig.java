@@ -162,15 +162,15 @@ public final class BridgeConfig extends AbstractConfig {
             "The ingress producer's transactional id is <prefix>.<nats.input.stream>: every ingress of one stream "
                 + "shares it, so that the one taking over fences a stale one, which then cannot write.")
         .define(INGRESS_TRANSACTION_MAX_MESSAGES, Type.INT, 5_000, Range.between(1, 1_000_000), Importance.LOW,
-            "Most messages in one ingress transaction. A transaction is committed as soon as no further message "
-                + "is waiting, or when it reaches this count, the byte or the time limit.")
+            "Most messages in one ingress transaction: it is committed once it has been open for "
+                + "ingress.transaction.max.ms, or sooner when it reaches this count or the byte limit.")
         .define(INGRESS_TRANSACTION_MAX_BYTES, Type.INT, 4 * 1024 * 1024, Range.between(1024, 256 * 1024 * 1024),
             Importance.LOW,
             "Most payload bytes in one ingress transaction (see " + INGRESS_TRANSACTION_MAX_MESSAGES + ").")
-        .define(INGRESS_TRANSACTION_MAX_MS, Type.LONG, 50L, Range.between(1, 60_000), Importance.LOW,
-            "Longest an ingress transaction stays open before it is committed (see "
-                + INGRESS_TRANSACTION_MAX_MESSAGES + "): a request waits for it before the processor can read it. "
-                + "At most half the producer's transaction.timeout.ms.")
+        .define(INGRESS_TRANSACTION_MAX_MS, Type.LONG, 25L, Range.between(1, 60_000), Importance.LOW,
+            "How long an ingress transaction gathers messages before it is committed (sooner at its count or "
+                + "byte limit): a request waits for its commit before the processor can read it, and fewer, larger "
+                + "transactions cost the broker less. At most half the producer's transaction.timeout.ms.")
         .define(INGRESS_PURGE_EVERY_MESSAGES, Type.LONG, 10_000L, Range.atLeast(1), Importance.LOW,
             "The input stream is purged below the committed position once this many messages were committed since "
                 + "the last purge (each purge is one JetStream request).")

@@ -30,6 +30,7 @@ import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -45,8 +46,8 @@ import org.slf4j.LoggerFactory;
  *   <li>the committed position is read back from the position topic ({@code read_committed});</li>
  *   <li>an ordered consumer (ephemeral, no acknowledgements) reads the stream from the sequence after it;</li>
  *   <li>each transaction holds a batch of messages — each one an input record keyed by UserID, or a dead letter —
- *       and, last, the position it reaches; it is committed as soon as no further message is waiting, or at the
- *       batch's count, byte or time limit;</li>
+ *       and, last, the position it reaches; it is committed once it has been open for the batch time, or sooner
+ *       at the batch's count or byte limit;</li>
  *   <li>after a commit, the stream is purged below the committed position, now and then, and only if the stream is
  *       still the one the position was committed for.</li>
  * </ol>
@@ -61,8 +62,8 @@ final class Ingress implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Ingress.class);
     /** Longest wait for the first message of a transaction: how soon a stop or a lost election is noticed. */
     private static final Duration IDLE_WAIT = Duration.ofMillis(200);
-    /** While a transaction is open, a message not there within this is not waited for: the batch is committed. */
-    private static final Duration NEXT_WAIT = Duration.ofMillis(1);
+    /** The shortest wait for a message (the client's timer resolution). */
+    private static final Duration MIN_WAIT = Duration.ofMillis(1);
     private static final Duration STREAM_STATE_INTERVAL = Duration.ofSeconds(10);
     private static final Duration POSITION_READ_TIMEOUT = Duration.ofSeconds(60);
     /** A pull brings at most this many messages; its byte budget also fits the largest message NATS allows. */
@@ -125,16 +126,18 @@ final class Ingress implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (ProducerFencedException e) {
-                metrics.increment(BridgeMetrics.INGRESS_FENCED);
-                LOG.warn("Ingress {} was fenced: another ingress initialised transactional id {}. Nothing it held is "
-                    + "written; it stands by until the group elects it again", config.ingressInstanceId(),
-                    config.ingressTransactionalId());
-                election.fenced();
             } catch (StreamReplaced e) {
                 metrics.increment(BridgeMetrics.INGRESS_RESTARTS);
                 LOG.warn("Ingress starts again: {}", e.getMessage());
             } catch (Exception e) {
+                if (fenced(e)) {
+                    metrics.increment(BridgeMetrics.INGRESS_FENCED);
+                    LOG.warn("Ingress {} was fenced: another ingress initialised transactional id {} ({}). Nothing it "
+                        + "held is written; it stands by until the group elects it again", config.ingressInstanceId(),
+                        config.ingressTransactionalId(), e.toString());
+                    election.fenced();
+                    continue;
+                }
                 metrics.increment(BridgeMetrics.INGRESS_RESTARTS);
                 Duration wait = backoff.next();
                 log.warn("term", "Ingress dropped what it held and starts again from the committed position in {} ms, "
@@ -276,19 +279,18 @@ final class Ingress implements AutoCloseable {
         }
 
         private void copy() throws Exception {
+            long maxNanos = TimeUnit.MILLISECONDS.toNanos(config.ingressTransactionMaxMs());
             while (running && election.isOwner()) {
-                Message message = messages.nextMessage(open ? NEXT_WAIT : IDLE_WAIT);
-                if (message == null) {
-                    if (open) {
-                        commit();
-                    }
-                } else {
+                long left = open ? openedNanos + maxNanos - System.nanoTime() : IDLE_WAIT.toNanos();
+                Message message = left <= 0 ? null
+                    : messages.nextMessage(Duration.ofNanos(Math.max(left, MIN_WAIT.toNanos())));
+                if (message != null) {
                     take(message);
-                    if (batchMessages >= config.ingressTransactionMaxMessages()
-                        || batchBytes >= config.ingressTransactionMaxBytes()
-                        || System.nanoTime() - openedNanos >= TimeUnit.MILLISECONDS.toNanos(config.ingressTransactionMaxMs())) {
-                        commit();
-                    }
+                }
+                if (open && (batchMessages >= config.ingressTransactionMaxMessages()
+                    || batchBytes >= config.ingressTransactionMaxBytes()
+                    || System.nanoTime() - openedNanos >= maxNanos)) {
+                    commit();
                 }
                 if (!open) {
                     housekeeping();
@@ -507,6 +509,20 @@ final class Ingress implements AutoCloseable {
             inTerm = now;
             termMonitor.notifyAll();
         }
+    }
+
+    /**
+     * Whether {@code e} (or what caused it) says that the producer's epoch is no longer the transactional id's:
+     * another ingress initialised it, or the broker aborted a transaction that outlived its timeout. Either way this
+     * ingress must not initialise the id again on its own, or two ingresses would fence each other in turn.
+     */
+    private static boolean fenced(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof ProducerFencedException || cause instanceof InvalidProducerEpochException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String describe(Exception e) {

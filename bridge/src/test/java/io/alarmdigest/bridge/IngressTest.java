@@ -167,6 +167,37 @@ class IngressTest {
     }
 
     @Test
+    void shouldCarryOnAfterAFencingWhenNoOtherIngressTookOver() throws Exception {
+        Map<String, Object> settings = fixture.settings("fenced");
+        settings.put(BridgeConfig.ROLES, "ingress");
+        try (BridgeApp bridge = BridgeApp.start(settings); Connection client = fixture.natsClient()) {
+            BridgeConfig config = bridge.config();
+            publish(client, config, 0, 1_000);
+            assertTrue(Fixture.await(() -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION) == 1_000));
+            // Someone initialises the stream's transactional id: the ingress is fenced at its next write. Still
+            // the group's only member, it is elected again and carries on from the committed position.
+            Map<String, Object> intruder = Map.of("bootstrap.servers", fixture.kafka.bootstrapServers(),
+                "transactional.id", config.ingressTransactionalId());
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(intruder, new StringSerializer(),
+                new ByteArraySerializer())) {
+                producer.initTransactions();
+            }
+            publish(client, config, 1_000, 2_000);
+            assertTrue(Fixture.await(() -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION) == 2_000),
+                "copying again after the fencing: " + bridge.metrics().snapshot());
+            assertTrue(bridge.metrics().count(BridgeMetrics.INGRESS_FENCED) >= 1, "it was fenced");
+            Fixture.assertExactlyOnceInStreamOrder(fixture.readInput(config, 2_000), 1, 2_000);
+        }
+    }
+
+    private static void publish(Connection client, BridgeConfig config, int from, int to) throws Exception {
+        for (int i = from; i < to; i++) {
+            client.publish(config.statusSubject(), bytes(event("user-" + (i % 13), "alarm-" + i, "WARNING")));
+        }
+        client.flush(Duration.ofSeconds(5));
+    }
+
+    @Test
     void shouldCopyAStreamThatWasCreatedAnewFromItsFirstMessage() throws Exception {
         Map<String, Object> settings = fixture.settings("recreated");
         settings.put(BridgeConfig.ROLES, "ingress");
