@@ -62,6 +62,13 @@ final class Fixture implements AutoCloseable {
         return settings;
     }
 
+    /** Settings of an isolated run of the ingress alone. */
+    Map<String, Object> ingressSettings(String name) {
+        Map<String, Object> settings = settings(name);
+        settings.put(BridgeConfig.ROLES, "ingress");
+        return settings;
+    }
+
     Connection natsClient() throws Exception {
         return Nats.connect(new Options.Builder().server(nats.url()).maxReconnects(-1)
             .reconnectWait(Duration.ofMillis(200)).build());

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -39,6 +40,8 @@ class IngressFailoverTest {
     private static final int MESSAGES = 12_000;
     private static final double RATE = 2_000;
     private static Fixture fixture;
+    /** The load of the running test. */
+    private CompletableFuture<Void> load;
 
     @BeforeAll
     static void start() throws Exception {
@@ -60,7 +63,7 @@ class IngressFailoverTest {
         try (BridgeProcess ingress = BridgeProcess.start("ingress-a", settings, dir);
              Connection client = fixture.natsClient();
              PositionWatch position = new PositionWatch(config)) {
-            CompletableFuture<Void> load = publishInBackground(client, config);
+            load = publishInBackground(client, config);
             long before = position.awaitBeyond(MESSAGES / 4, Duration.ofMinutes(2));
             ingress.kill();
             long killed = System.nanoTime();
@@ -71,7 +74,7 @@ class IngressFailoverTest {
                 + "JVM included)", before, resumed, resumeMs);
             assertTrue(resumeMs < config.ingressSessionTimeout().toMillis(),
                 "resumed without waiting out the session timeout: " + resumeMs + " ms");
-            load.get(2, TimeUnit.MINUTES);
+            awaitLoad();
             assertEverythingCopiedOnce(client, config, position);
         }
     }
@@ -85,17 +88,14 @@ class IngressFailoverTest {
              BridgeProcess standby = BridgeProcess.start("ingress-b", withInstance(settings, "b"), dir);
              Connection client = fixture.natsClient();
              PositionWatch position = new PositionWatch(config)) {
-            awaitLog(active, "elected");
-            awaitLog(standby, "stands by");
-            CompletableFuture<Void> load = publishInBackground(client, config);
-            long before = position.awaitBeyond(MESSAGES / 4, Duration.ofMinutes(2));
+            long before = loadUntilAQuarterIsCopied(active, standby, client, config, position);
             active.kill();
             long killed = System.nanoTime();
             long takenOver = position.awaitBeyond(before, Duration.ofMinutes(2));
             LOG.info("Active ingress killed at position {}; the standby committed {} {} ms later (session timeout {} ms)",
                 before, takenOver, millisSince(killed), config.ingressSessionTimeout().toMillis());
             assertTrue(standby.logContains("elected"), "the standby was elected");
-            load.get(2, TimeUnit.MINUTES);
+            awaitLoad();
             assertEverythingCopiedOnce(client, config, position);
         }
     }
@@ -109,10 +109,7 @@ class IngressFailoverTest {
              BridgeProcess standby = BridgeProcess.start("ingress-b", withInstance(settings, "b"), dir);
              Connection client = fixture.natsClient();
              PositionWatch position = new PositionWatch(config)) {
-            awaitLog(stale, "elected");
-            awaitLog(standby, "stands by");
-            CompletableFuture<Void> load = publishInBackground(client, config);
-            long before = position.awaitBeyond(MESSAGES / 4, Duration.ofMinutes(2));
+            long before = loadUntilAQuarterIsCopied(stale, standby, client, config, position);
             stale.pause();
             long frozen = System.nanoTime();
             awaitLog(standby, "elected");
@@ -122,22 +119,37 @@ class IngressFailoverTest {
             stale.resume();
             // Woken, it finds out it lost its place, or is fenced the moment it writes: either way it stands by.
             awaitLog(stale, "lost its place", "was fenced");
-            load.get(2, TimeUnit.MINUTES);
+            awaitLoad();
             assertEverythingCopiedOnce(client, config, position);
             assertTrue(stale.isAlive(), "the woken ingress keeps running, as a standby");
         }
     }
 
+    /**
+     * Once {@code active} is elected and {@code standby} stands by, starts the load and waits until a quarter of it
+     * is committed; returns the position then.
+     */
+    private long loadUntilAQuarterIsCopied(BridgeProcess active, BridgeProcess standby, Connection client,
+                                           BridgeConfig config, PositionWatch position) throws Exception {
+        awaitLog(active, "elected");
+        awaitLog(standby, "stands by");
+        load = publishInBackground(client, config);
+        return position.awaitBeyond(MESSAGES / 4, Duration.ofMinutes(2));
+    }
+
+    private void awaitLoad() throws Exception {
+        load.get(2, TimeUnit.MINUTES);
+    }
+
     private static Map<String, Object> ingressSettings(String name) {
-        Map<String, Object> settings = fixture.settings(name);
-        settings.put(BridgeConfig.ROLES, "ingress");
+        Map<String, Object> settings = fixture.ingressSettings(name);
         settings.put(BridgeConfig.INGRESS_SESSION_TIMEOUT_MS, 3_000L);
         settings.put(BridgeConfig.INGRESS_PURGE_INTERVAL_MS, 500L);
         return settings;
     }
 
     private static Map<String, Object> withInstance(Map<String, Object> settings, String suffix) {
-        Map<String, Object> other = new java.util.HashMap<>(settings);
+        Map<String, Object> other = new HashMap<>(settings);
         other.put(BridgeConfig.INGRESS_INSTANCE_ID, settings.get(BridgeConfig.INGRESS_INSTANCE_ID) + "-" + suffix);
         return other;
     }

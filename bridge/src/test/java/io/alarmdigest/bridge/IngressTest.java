@@ -50,8 +50,7 @@ class IngressTest {
 
     @Test
     void shouldCopyTenThousandCorePublishesExactlyOnceInStreamOrder() throws Exception {
-        Map<String, Object> settings = fixture.settings("mirror");
-        settings.put(BridgeConfig.ROLES, "ingress");
+        Map<String, Object> settings = fixture.ingressSettings("mirror");
         settings.put(BridgeConfig.INGRESS_PURGE_INTERVAL_MS, 200L);
         try (BridgeApp bridge = BridgeApp.start(settings); Connection client = fixture.natsClient()) {
             BridgeConfig config = bridge.config();
@@ -97,8 +96,7 @@ class IngressTest {
 
     @Test
     void shouldDeadLetterBadMessagesInTheSameTransactionsAndKeepGoing() throws Exception {
-        Map<String, Object> settings = fixture.settings("bad");
-        settings.put(BridgeConfig.ROLES, "ingress");
+        Map<String, Object> settings = fixture.ingressSettings("bad");
         settings.put(BridgeConfig.INGRESS_MAX_MESSAGE_BYTES, 4096);
         try (BridgeApp bridge = BridgeApp.start(settings); Connection client = fixture.natsClient()) {
             BridgeConfig config = bridge.config();
@@ -135,8 +133,7 @@ class IngressTest {
 
     @Test
     void shouldCommitWhatItReadOnAGracefulStopAndResumeRightAfterIt() throws Exception {
-        Map<String, Object> settings = fixture.settings("graceful");
-        settings.put(BridgeConfig.ROLES, "ingress");
+        Map<String, Object> settings = fixture.ingressSettings("graceful");
         BridgeConfig config = new BridgeConfig(settings);
         try (Connection client = fixture.natsClient()) {
             Duration took;
@@ -168,8 +165,7 @@ class IngressTest {
 
     @Test
     void shouldCarryOnAfterAFencingWhenNoOtherIngressTookOver() throws Exception {
-        Map<String, Object> settings = fixture.settings("fenced");
-        settings.put(BridgeConfig.ROLES, "ingress");
+        Map<String, Object> settings = fixture.ingressSettings("fenced");
         try (BridgeApp bridge = BridgeApp.start(settings); Connection client = fixture.natsClient()) {
             BridgeConfig config = bridge.config();
             publish(client, config, 0, 1_000);
@@ -199,8 +195,7 @@ class IngressTest {
 
     @Test
     void shouldCopyAStreamThatWasCreatedAnewFromItsFirstMessage() throws Exception {
-        Map<String, Object> settings = fixture.settings("recreated");
-        settings.put(BridgeConfig.ROLES, "ingress");
+        Map<String, Object> settings = fixture.ingressSettings("recreated");
         try (BridgeApp bridge = BridgeApp.start(settings); Connection client = fixture.natsClient()) {
             BridgeConfig config = bridge.config();
             JetStream jetStream = client.jetStream();
@@ -234,8 +229,7 @@ class IngressTest {
 
     @Test
     void shouldCountAndLogMessagesTheStreamLostBeforeTheyWereCopied() throws Exception {
-        Map<String, Object> settings = fixture.settings("gap");
-        settings.put(BridgeConfig.ROLES, "ingress");
+        Map<String, Object> settings = fixture.ingressSettings("gap");
         BridgeConfig config = new BridgeConfig(settings);
         try (Connection client = fixture.natsClient()) {
             try (BridgeApp provisioner = BridgeApp.start(settings)) {
@@ -263,8 +257,7 @@ class IngressTest {
 
     @Test
     void shouldResumeAfterTheStreamsLastMessageWhenItEndsBelowTheCommittedPosition() throws Exception {
-        Map<String, Object> settings = fixture.settings("rollback");
-        settings.put(BridgeConfig.ROLES, "ingress");
+        Map<String, Object> settings = fixture.ingressSettings("rollback");
         BridgeConfig config = new BridgeConfig(settings);
         try (Connection client = fixture.natsClient()) {
             try (BridgeApp bridge = BridgeApp.start(settings)) {
@@ -299,8 +292,7 @@ class IngressTest {
 
     @Test
     void shouldBindToAnExistingStreamThatCapturesTheInputSubjects() throws Exception {
-        Map<String, Object> settings = fixture.settings("bind");
-        settings.put(BridgeConfig.ROLES, "ingress");
+        Map<String, Object> settings = fixture.ingressSettings("bind");
         BridgeConfig config = new BridgeConfig(settings);
         try (Connection client = fixture.natsClient()) {
             client.jetStreamManagement().addStream(StreamConfiguration.builder()
@@ -318,8 +310,7 @@ class IngressTest {
 
     @Test
     void shouldRefuseAStreamThatAlsoCapturesOtherSubjects() throws Exception {
-        Map<String, Object> settings = fixture.settings("foreign");
-        settings.put(BridgeConfig.ROLES, "ingress");
+        Map<String, Object> settings = fixture.ingressSettings("foreign");
         BridgeConfig config = new BridgeConfig(settings);
         try (Connection client = fixture.natsClient()) {
             client.jetStreamManagement().addStream(StreamConfiguration.builder()
@@ -335,8 +326,7 @@ class IngressTest {
 
     @Test
     void shouldRefuseAWorkQueueStreamAndSayHowToMoveOver() throws Exception {
-        Map<String, Object> settings = fixture.settings("workqueue");
-        settings.put(BridgeConfig.ROLES, "ingress");
+        Map<String, Object> settings = fixture.ingressSettings("workqueue");
         BridgeConfig config = new BridgeConfig(settings);
         try (Connection client = fixture.natsClient()) {
             client.jetStreamManagement().addStream(StreamConfiguration.builder()
@@ -351,8 +341,7 @@ class IngressTest {
 
     @Test
     void shouldRefuseAnInterestStream() throws Exception {
-        Map<String, Object> settings = fixture.settings("interest");
-        settings.put(BridgeConfig.ROLES, "ingress");
+        Map<String, Object> settings = fixture.ingressSettings("interest");
         BridgeConfig config = new BridgeConfig(settings);
         try (Connection client = fixture.natsClient()) {
             client.jetStreamManagement().addStream(StreamConfiguration.builder()
