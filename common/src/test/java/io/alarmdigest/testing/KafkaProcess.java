@@ -1,15 +1,13 @@
 package io.alarmdigest.testing;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.Uuid;
 
 /**
  * A real single-node KRaft Kafka broker in a child JVM, on fixed ports and its own data directory, for fault tests:
@@ -100,11 +98,12 @@ public final class KafkaProcess implements AutoCloseable {
             .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("kafka.out").toFile()));
     }
 
+    /**
+     * A cluster id as {@code kafka-storage random-uuid} makes it: Kafka's own never starts with a dash, which the
+     * format tool's argument parser would take for an option (a plain random UUID in base64 does, one time in 64).
+     */
     private static String randomClusterId() {
-        UUID uuid = UUID.randomUUID();
-        ByteBuffer bytes = ByteBuffer.allocate(16)
-            .putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+        return Uuid.randomUuid().toString();
     }
 
     @Override
