@@ -167,6 +167,7 @@ final class Ingress implements AutoCloseable {
         private long purgedBelow;
         private long lastPurgeNanos = System.nanoTime();
         private long lastStateNanos;
+        private long reconnectsAtStart;
 
         private boolean open;
         private int batchMessages;
@@ -199,6 +200,7 @@ final class Ingress implements AutoCloseable {
         }
 
         private void start() throws IOException, JetStreamApiException {
+            reconnectsAtStart = nats.getStatistics().getReconnects();
             producer.initTransactions();
             input = NatsStreams.provisionInput(jsm, config);
             records = new InputRecords(config, input);
@@ -220,15 +222,21 @@ final class Ingress implements AutoCloseable {
                 from.deliverPolicy(DeliverPolicy.ByStartTime)
                     .startTime(resume.afterStored().plusNanos(1).atZone(ZoneOffset.UTC));
             }
-            // A pull must have room for the largest message the server takes, or the server refuses the pull.
-            long pullBytes = Math.max(PULL_BYTES, 2L * nats.getServerInfo().getMaxPayload());
-            messages = nats.getStreamContext(input.stream()).createOrderedConsumer(from)
-                .iterate(ConsumeOptions.builder().batchSize(PULL_MESSAGES).batchBytes(pullBytes)
-                    .expiresIn(PULL_EXPIRY_MS).build());
+            messages = openConsumer(from);
             metrics.gauge(BridgeMetrics.INGRESS_ACTIVE, 1);
             LOG.info("Ingress {} active: copying stream {} from {} (committed position: {})",
                 config.ingressInstanceId(), input.stream(), resume.afterStored() == null ? "sequence " + expected
                     : "the first message stored after " + Rfc3339.format(resume.afterStored()), committed);
+        }
+
+        private IterableConsumer openConsumer(OrderedConsumerConfiguration from)
+            throws IOException, JetStreamApiException {
+            // A pull must have room for the largest message the server takes, or the server refuses the pull.
+            long pullBytes = Math.max(PULL_BYTES, 2L * nats.getServerInfo().getMaxPayload());
+            lastConsumerSequence = 0;
+            return nats.getStreamContext(input.stream()).createOrderedConsumer(from)
+                .iterate(ConsumeOptions.builder().batchSize(PULL_MESSAGES).batchBytes(pullBytes)
+                    .expiresIn(PULL_EXPIRY_MS).build());
         }
 
         /**
@@ -278,9 +286,19 @@ final class Ingress implements AutoCloseable {
             return new Resume(at, at.lastSequence() + 1, null);
         }
 
+        /**
+         * Copies until a stop, a lost election or a reconnection to NATS: a server restart loses the consumer's
+         * outstanding pull, which the ordered consumer notices only after missed heartbeats (seconds), so a new
+         * term reads on from the committed position at once instead.
+         */
         private void copy() throws Exception {
             long maxNanos = TimeUnit.MILLISECONDS.toNanos(config.ingressTransactionMaxMs());
             while (running && election.isOwner()) {
+                if (nats.getStatistics().getReconnects() != reconnectsAtStart) {
+                    LOG.info("NATS reconnected: the ingress reads stream {} on from the committed position",
+                        input.stream());
+                    return;
+                }
                 long left = open ? openedNanos + maxNanos - System.nanoTime() : IDLE_WAIT.toNanos();
                 Message message = left <= 0 ? null
                     : messages.nextMessage(Duration.ofNanos(Math.max(left, MIN_WAIT.toNanos())));
@@ -431,6 +449,15 @@ final class Ingress implements AutoCloseable {
             purgedBelow = upTo + 1;
             metrics.gauge(BridgeMetrics.INGRESS_PURGED_UP_TO, upTo);
             LOG.debug("Purged stream {} up to sequence {}", input.stream(), upTo);
+            if (!running) {
+                return;
+            }
+            // A purge can leave the pull of the consumer that reads the stream unanswered (nats-server 2.9 here:
+            // no message and no heartbeat until the client gives up on the pull, after about 10 s). The consumer
+            // is replaced, reading on from the next sequence: what the old one had buffered is read again.
+            closeConsumer();
+            messages = openConsumer(new OrderedConsumerConfiguration().deliverPolicy(DeliverPolicy.ByStartSequence)
+                .startSequence(expected));
         }
 
         /** The stream is still the one being copied: the same creation time, and all that was read still in it. */
@@ -453,14 +480,19 @@ final class Ingress implements AutoCloseable {
             Ingress.this.recordStreamState(info);
         }
 
-        private void close(boolean clean) {
+        private void closeConsumer() {
             if (messages != null) {
                 try {
                     messages.close();
                 } catch (Exception e) {
                     LOG.debug("Closing the ordered consumer: {}", e.toString());
                 }
+                messages = null;
             }
+        }
+
+        private void close(boolean clean) {
+            closeConsumer();
             try {
                 // After an error nothing it holds may be written: what is open is aborted by the next term.
                 producer.close(clean ? config.shutdownTimeout() : Duration.ZERO);
