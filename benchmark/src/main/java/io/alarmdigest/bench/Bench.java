@@ -82,6 +82,11 @@ public final class Bench implements Callable<Integer> {
         + "20 s windows. Its figures are rough.")
     boolean quick;
 
+    @Option(names = "--profile", description = "Also record a JFR profile of the processor and the ingress (in "
+        + "standalone mode: the one service process) over one more window at the sustained rate; the report lists "
+        + "the top frames, the recordings stay in <out> (open them with JDK Mission Control or `jfr print`).")
+    boolean profile;
+
     @Option(names = "--out", defaultValue = "bench-results",
         description = "Where the report, charts and the service's logs go (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -90,6 +95,12 @@ public final class Bench implements Callable<Integer> {
     long seed;
 
     private static final long BACKLOG_CEILING = 20_000;
+    /** The warm-up's users: a workload of their own (other IDs), so the growth steps start from the first one. */
+    private static final long WARM_UP_SEED = 7_919;
+    private static final int WARM_UP_USERS = 100;
+    private static final long PUBLISH_ONLY_SEED = 104_729;
+    /** How many top methods a profile lists. */
+    private static final int PROFILE_TOP = 20;
     /** The processor logs digests of at least this many alarms with their build time. */
     private static final int LARGE_DIGEST = 1_000;
     private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(10);
@@ -131,24 +142,35 @@ public final class Bench implements Callable<Integer> {
                 serviceSettings));
             Workload workload = new Workload(seed, maxAlarms / alarmsPerUser, alarmsPerUser, requestShare);
             List<Deployment.Measured> measured = new ArrayList<>(deployment.processes);
-            // The load and its checks share the machine too: its CPU is part of the picture.
-            measured.add(new Deployment.Measured("bench (publisher, oracle)", ProcessHandle.current().pid(), -1));
+            // The load and its checks share the machine too: its CPU is part of the picture. In the raw stages this
+            // process is the client.
+            measured.add(new Deployment.Measured(Deployment.BENCH, ProcessHandle.current().pid(), -1));
+            results.processes = measured.stream().map(Deployment.Measured::name).toList();
             Memory memory = new Memory(measured, gauges);
-            Load load = new Load(run, gauges, memory, console);
+            Load load = new Load(run, gauges, memory, measured, console);
 
-            phase("1/5 raw limits, one stage at a time (" + rawSeconds + " s each)");
+            phase("1/5 raw limits, one stage at a time (warm-up, then " + RawLimits.RUNS + " runs of " + rawSeconds
+                + " s each)");
             results.raw = RawLimits.measure(nats, deployment.bootstrap, new Workload(seed, 1, 1, 0).raise(0, 0).payload(),
-                Duration.ofSeconds(rawSeconds), name -> console.println("  " + name));
-            console.printf(Locale.ROOT, "  JetStream publish %,.0f/s, ordered read %,.0f/s, Kafka produce %,.0f/s, "
-                    + "Streams pass-through %,.0f/s: combined limit %,.0f/s%n", results.raw.jetStreamPublish(),
-                results.raw.jetStreamRead(), results.raw.kafkaProduce(), results.raw.streamsPassThrough(),
-                results.raw.combined());
+                Duration.ofSeconds(rawSeconds), measured, name -> console.println("  " + name));
+            for (RawLimits.Stage stage : results.raw.stages()) {
+                console.printf(Locale.ROOT, "  %-48s median %,9.0f/s (%,.0f–%,.0f)%s%n", stage.kind().title,
+                    stage.median(), stage.min(), stage.max(), stage.remeasured() == 0 ? ""
+                        : ", measured again " + stage.remeasured() + "× after: " + stage.problem());
+            }
+            console.printf(Locale.ROOT, "  combined limit %,.0f/s%n", results.raw.combined());
 
             phase("2/5 state growth: 1,000 → " + String.format(Locale.ROOT, "%,d", maxAlarms) + " alarms");
+            Workload warmUp = new Workload(seed + WARM_UP_SEED, WARM_UP_USERS, alarmsPerUser, requestShare);
+            warmUp(warmUp, load, gauges);
             growState(workload, load, gauges, memory, deployment, results);
 
             phase("3/5 highest sustained rate, then latency at 50 % and 80 % of it");
             findMaxRate(workload, load, gauges, results);
+            if (profile) {
+                results.profiles = profileAtSustainedRate(workload, load, gauges, deployment, results.maxRate);
+            }
+            publishingAlone(nats, measured, results);
             for (double share : new double[] {0.5, 0.8}) {
                 results.latencyPoints.add(latencyAt(workload, load, gauges, run.oracle(), share, results.maxRate));
             }
@@ -159,6 +181,7 @@ public final class Bench implements Callable<Integer> {
 
             phase("5/5 quiet point: one request per user, every digest checked");
             Set<String> everyone = new LinkedHashSet<>(workload.users());
+            everyone.addAll(warmUp.users());
             everyone.addAll(digestUsers);
             run.quietRound(everyone, workload, DRAIN_TIMEOUT);
             memory.sample("quiet point");
@@ -193,6 +216,64 @@ public final class Bench implements Callable<Integer> {
             default -> throw new CommandLine.ParameterException(new CommandLine(this),
                 "--mode must be standalone, split or external, not '" + mode + "'");
         };
+    }
+
+    /**
+     * Warms every process up before the growth steps (the JIT, the clients' buffers, RocksDB's first files), so that
+     * the first step measures cost at a small state, not a cold start: its own users' alarms loaded, then status
+     * changes flat out, neither of them reported.
+     */
+    private void warmUp(Workload warmUp, Load load, Gauges gauges) throws Exception {
+        load.all("warm-up: load", raiseAll(warmUp, 0, warmUp.users().size()), BACKLOG_CEILING, DRAIN_TIMEOUT);
+        load.flatOut("warm-up: updates", warmUp::next, Duration.ofSeconds(quick ? 10 : 30), BACKLOG_CEILING);
+        drain(gauges);
+    }
+
+    /**
+     * One more window at the sustained rate with a JFR recording of the processor and the ingress (the one service
+     * process in standalone mode); their top frames go into the report, the recordings into {@link #out}.
+     */
+    private List<Profile.Summary> profileAtSustainedRate(Workload workload, Load load, Gauges gauges,
+                                                         Deployment deployment, double rate) throws Exception {
+        List<Deployment.Measured> profiled = deployment.processes.stream()
+            .filter(p -> p.httpPort() > 0 && !p.name().contains("egress")).toList();
+        List<Profile> recordings = new ArrayList<>();
+        for (Deployment.Measured process : profiled) {
+            String file = "profile-" + process.name().replaceAll("\\s*\\(.*", "").replace(' ', '-') + ".jfr";
+            recordings.add(Profile.start(process, out.resolve(file)));
+        }
+        load.fixed(String.format(Locale.ROOT, "profile at %,.0f/s", rate), workload::next, rate,
+            Duration.ofSeconds(sustainSeconds));
+        List<Profile.Summary> summaries = new ArrayList<>();
+        for (Profile recording : recordings) {
+            Profile.Summary summary = recording.stop(PROFILE_TOP);
+            summaries.add(summary);
+            console.printf(Locale.ROOT, "  %s: %,d samples, top: %s%n", summary.process(), summary.samples(),
+                summary.methods().stream().limit(3).map(f -> String.format(Locale.ROOT, "%s %.0f %%", f.name(),
+                    100 * f.share())).toList());
+        }
+        drain(gauges);
+        return summaries;
+    }
+
+    /**
+     * What publishing alone costs nats-server (and the benchmark) at the sustained rate and at 80 % of it, into a
+     * scratch stream nothing reads, with messages of a workload of their own: the part of nats-server's CPU that is
+     * the publisher's, not the service's.
+     */
+    private void publishingAlone(Connection nats, List<Deployment.Measured> measured, Results results)
+        throws Exception {
+        Duration window = Duration.ofSeconds(quick ? 10 : 20);
+        Workload messages = new Workload(seed + PUBLISH_ONLY_SEED, 1_000, alarmsPerUser, requestShare);
+        for (String at : List.of(Results.SUSTAINED, Results.AT_80)) {
+            double share = at.equals(Results.SUSTAINED) ? 1.0 : 0.8;
+            double rate = Math.max(100, Math.floor(results.maxRate * share / 10) * 10);
+            console.printf(Locale.ROOT, "  publishing alone %s: %,.0f/s for %d s%n", at, rate, window.toSeconds());
+            results.publishOnly.put(at, PublishCost.at(nats, messages, rate, window, measured));
+        }
+        console.printf(Locale.ROOT, "  nats-server µs per message published alone: %s%n", results.publishOnly
+            .entrySet().stream().map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(),
+                e.getValue().getOrDefault(Deployment.NATS, -1.0))).toList());
     }
 
     /** Grows the state step by step; at each step a flat-out window of status changes over all of it. */

@@ -21,6 +21,15 @@ final class Deployment implements AutoCloseable {
 
     enum Mode { STANDALONE, SPLIT, EXTERNAL }
 
+    /** The names the report gives the processes. */
+    static final String PROCESSOR = "processor";
+    static final String INGRESS = "bridge ingress";
+    static final String EGRESS = "bridge egress";
+    static final String BROKER = "kafka broker";
+    static final String NATS = "nats-server";
+    /** The benchmark's own process: the publisher and the oracle, and the client of the raw stages. */
+    static final String BENCH = "bench (publisher, oracle)";
+
     final Mode mode;
     final String natsUrl;
     final String bootstrap;
@@ -66,7 +75,7 @@ final class Deployment implements AutoCloseable {
             deployment.owned.add(nats);
             deployment.processorLog = service.log();
             deployment.processes.add(new Measured("standalone (Kafka + processor + bridges)", service.pid(), httpPort));
-            deployment.processes.add(new Measured("nats-server", nats.pid(), -1));
+            deployment.processes.add(new Measured(NATS, nats.pid(), -1));
             return deployment;
         } catch (Exception | Error e) {
             nats.close();
@@ -97,12 +106,12 @@ final class Deployment implements AutoCloseable {
             started.add(egress);
             Deployment deployment = new Deployment(Mode.SPLIT, nats.url(), bootstrap, stateDir, processorPort,
                 processorJvm);
-            deployment.processes.add(new Measured("processor", processor.pid(), processorPort));
+            deployment.processes.add(new Measured(PROCESSOR, processor.pid(), processorPort));
             deployment.processorLog = processor.log();
-            deployment.processes.add(new Measured("bridge ingress", ingress.pid(), ingressPort));
-            deployment.processes.add(new Measured("bridge egress", egress.pid(), egressPort));
-            deployment.processes.add(new Measured("kafka broker", kafka.pid(), -1));
-            deployment.processes.add(new Measured("nats-server", nats.pid(), -1));
+            deployment.processes.add(new Measured(INGRESS, ingress.pid(), ingressPort));
+            deployment.processes.add(new Measured(EGRESS, egress.pid(), egressPort));
+            deployment.processes.add(new Measured(BROKER, kafka.pid(), -1));
+            deployment.processes.add(new Measured(NATS, nats.pid(), -1));
             // Closed in reverse: bridges, processor, then Kafka and NATS.
             for (int i = started.size() - 1; i >= 0; i--) {
                 deployment.owned.add(started.get(i));

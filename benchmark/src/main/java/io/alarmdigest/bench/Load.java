@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -22,22 +23,27 @@ final class Load {
     private final Gauges gauges;
     private final Memory memory;
     private final PrintStream out;
+    /** The processes whose CPU per event each window reports. */
+    private final List<Deployment.Measured> processes;
 
-    Load(Run run, Gauges gauges, Memory memory, PrintStream out) {
+    Load(Run run, Gauges gauges, Memory memory, List<Deployment.Measured> processes, PrintStream out) {
         this.run = run;
         this.gauges = gauges;
         this.memory = memory;
+        this.processes = processes;
         this.out = out;
     }
 
     /**
      * What one window saw. {@code processedRate}: input messages per second the processor took in (see
      * {@link Gauges#progress()}), between the first and the last sample after the warm-up; {@code backlogSlope}: the least-squares growth of the
-     * backlog over the window's last two thirds, messages per second.
+     * backlog over the window's last two thirds, messages per second; {@code cpuPerEvent}: microseconds of CPU each
+     * process spent per processed message, over the same span as {@code processedRate}; {@code cores}: the cores
+     * each kept busy over that span.
      */
     record Window(String name, double offered, double seconds, long published, double processedRate,
                   double backlogSlope, long backlogEnd, long backlogMax, long egressLagMax, long startNanos,
-                  long endNanos) {
+                  long endNanos, Map<String, Double> cpuPerEvent, Map<String, Double> cores) {
         double publishedRate() {
             return published / seconds;
         }
@@ -62,21 +68,30 @@ final class Load {
         return drive(name, source, 0, duration, ceiling);
     }
 
-    /** Publishes every message of {@code messages} flat out, then waits until the service has processed them. */
+    /**
+     * Publishes every message of {@code messages} flat out, then waits until the service has processed them; the
+     * window's processed rate is the messages over the time until then (a small load is published in a moment,
+     * and processed after it).
+     */
     Window all(String name, Iterator<Workload.Message> messages, long ceiling, Duration timeout) throws Exception {
         Window window = drive(name, () -> messages.hasNext() ? messages.next() : null, 0, timeout, ceiling);
         if (!gauges.awaitDrained(timeout)) {
             throw new IllegalStateException(name + ": the service did not take the load within " + timeout);
         }
-        return window;
+        double seconds = (System.nanoTime() - window.startNanos()) / 1e9;
+        return new Window(window.name(), window.offered(), window.seconds(), window.published(),
+            window.published() / seconds, window.backlogSlope(), window.backlogEnd(), window.backlogMax(),
+            window.egressLagMax(), window.startNanos(), window.endNanos(), window.cpuPerEvent(), window.cores());
     }
 
     private Window drive(String name, Supplier<Workload.Message> source, double rate, Duration duration, long ceiling)
         throws Exception {
         Publisher publisher = run.publisher();
         List<Gauges.Progress> samples = new ArrayList<>();
+        List<Cpu.Snapshot> cpu = new ArrayList<>();
         Gauges.Progress first = gauges.progress();
         samples.add(first);
+        cpu.add(Cpu.take(processes));
         long start = System.nanoTime();
         long end = start + duration.toNanos();
         long nextSample = start + TimeUnit.SECONDS.toNanos(1);
@@ -88,6 +103,7 @@ final class Load {
             if (now >= nextSample) {
                 Gauges.Progress sample = gauges.progress();
                 samples.add(sample);
+                cpu.add(Cpu.take(processes));
                 backlog = sample.backlog();
                 memory.sample(name);
                 show(name, rate, start, end, published, samples);
@@ -112,23 +128,27 @@ final class Load {
         }
         long stop = System.nanoTime();
         samples.add(gauges.progress());
+        cpu.add(Cpu.take(processes));
         out.println();
         double seconds = (stop - start) / 1e9;
-        return new Window(name, rate, seconds, published, processedRate(samples), slope(samples),
+        int from = settled(samples);
+        Gauges.Progress a = samples.get(from);
+        Gauges.Progress b = samples.get(samples.size() - 1);
+        double processedRate = (b.processed() - a.processed()) / Math.max(1e-9, (b.nanos() - a.nanos()) / 1e9);
+        Cpu.Snapshot cpuFrom = cpu.get(from);
+        Cpu.Snapshot cpuTo = cpu.get(cpu.size() - 1);
+        return new Window(name, rate, seconds, published, processedRate, slope(samples),
             samples.get(samples.size() - 1).backlog(), samples.stream().mapToLong(Gauges.Progress::backlog).max()
-            .orElse(0), samples.stream().mapToLong(Gauges.Progress::egressLag).max().orElse(0), start, stop);
+            .orElse(0), samples.stream().mapToLong(Gauges.Progress::egressLag).max().orElse(0), start, stop,
+            Cpu.microsPerEvent(cpuFrom, cpuTo, b.processed() - a.processed()), Cpu.cores(cpuFrom, cpuTo));
     }
 
-    /** Processed per second after the first fifth of the window (the pipeline settling to the new rate). */
-    private static double processedRate(List<Gauges.Progress> samples) {
-        if (samples.size() < 3) {
-            Gauges.Progress a = samples.get(0);
-            Gauges.Progress b = samples.get(samples.size() - 1);
-            return (b.processed() - a.processed()) / Math.max(1e-9, (b.nanos() - a.nanos()) / 1e9);
-        }
-        Gauges.Progress a = samples.get(samples.size() / 5);
-        Gauges.Progress b = samples.get(samples.size() - 1);
-        return (b.processed() - a.processed()) / ((b.nanos() - a.nanos()) / 1e9);
+    /**
+     * The sample from which a window's rate and CPU are taken: after the first fifth of the window (the pipeline
+     * settling to the new rate), or the first one of a short window.
+     */
+    private static int settled(List<Gauges.Progress> samples) {
+        return samples.size() < 3 ? 0 : samples.size() / 5;
     }
 
     /** Least-squares slope of the backlog over the last two thirds of the samples, per second. */

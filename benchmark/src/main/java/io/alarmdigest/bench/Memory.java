@@ -25,12 +25,9 @@ final class Memory {
         /** Cores this process kept busy on average between the phase's first and last sample; -1 when unknown. */
         double cores() {
             return cpuFirst < 0 || nanosLast <= nanosFirst ? -1
-                : (cpuLast - cpuFirst) / (double) CLOCK_TICKS / ((nanosLast - nanosFirst) / 1e9);
+                : (cpuLast - cpuFirst) / (double) Cpu.CLOCK_TICKS / ((nanosLast - nanosFirst) / 1e9);
         }
     }
-
-    /** USER_HZ: the unit of /proc/<pid>/stat's CPU times (100 on Linux). */
-    private static final int CLOCK_TICKS = 100;
 
     private final List<Deployment.Measured> processes;
     private final Gauges gauges;

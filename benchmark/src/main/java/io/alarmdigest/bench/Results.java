@@ -31,6 +31,8 @@ final class Results {
 
     String mode;
     String machine;
+    /** The measured processes' names, in the order the report shows them (the benchmark's own last). */
+    List<String> processes = List.of();
     Map<String, String> settings = new LinkedHashMap<>();
     RawLimits.Result raw;
     final List<StateStep> stateSteps = new ArrayList<>();
@@ -39,10 +41,29 @@ final class Results {
     double maxRate;
     final List<LatencyPoint> latencyPoints = new ArrayList<>();
     final List<DigestSize> digestSizes = new ArrayList<>();
+    static final String SUSTAINED = "at the sustained rate";
+    static final String AT_80 = "at 80 %";
+    /**
+     * CPU microseconds per message of each process when the benchmark only publishes ({@link PublishCost}), at the
+     * sustained rate and at 80 % of it ({@link #SUSTAINED}, {@link #AT_80}).
+     */
+    final Map<String, Map<String, Double>> publishOnly = new LinkedHashMap<>();
+    /** JFR profiles at the sustained rate ({@code --profile}); empty without. */
+    List<Profile.Summary> profiles = List.of();
     Map<String, Map<String, Memory.Peak>> memory;
     Map<String, Long> highWaterMarks;
     String verdict;
     boolean correct;
     List<String> failures = List.of();
     long seconds;
+
+    /** The window that held at the maximum sustained rate; null when none held. */
+    Load.Window sustained() {
+        return sustainTries.stream().filter(Load.Window::held).reduce((a, b) -> b).orElse(null);
+    }
+
+    /** The fixed-rate window at 80 % of the maximum rate; null when it was not run. */
+    Load.Window at80() {
+        return latencyPoints.size() < 2 ? null : latencyPoints.get(1).window();
+    }
 }
