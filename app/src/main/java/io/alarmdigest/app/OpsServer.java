@@ -17,8 +17,10 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -38,11 +40,19 @@ import org.slf4j.LoggerFactory;
  */
 final class OpsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OpsServer.class);
+    /** Prometheus' text exposition format, as a plain scrape answers. */
+    private static final String TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8";
+    private static final String TOTAL = "_total";
 
     private final HttpServer server;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Set<String> bridgeMeters = new HashSet<>();
     private final Set<String> processorMeters = new HashSet<>();
+    /**
+     * Kafka Streams' metrics as of the current scrape: {@link KafkaStreams#metrics()} builds a map of every client's
+     * metrics (thousands), so it is read once per scrape, not once per meter.
+     */
+    private volatile Map<MetricName, ? extends Metric> processorMetrics = Map.of();
     private volatile ProcessorApp processor;
     private volatile BridgeApp bridge;
 
@@ -106,10 +116,36 @@ final class OpsServer implements AutoCloseable {
         respond(exchange, notReady.length() == 0 ? 200 : 503, notReady.length() == 0 ? "ready\n" : notReady.toString());
     }
 
+    /**
+     * Every meter, or only those named by {@code name[]} query parameters ({@code /metrics?name[]=a&name[]=b}, as
+     * Prometheus' own client libraries take them), which spares a frequent reader of a few counters the cost of
+     * the rest. A counter may be named with or without its {@code _total} suffix.
+     */
     private void metrics(HttpExchange exchange) throws IOException {
         registerBridgeMeters();
         registerProcessorMeters();
-        respond(exchange, 200, registry.scrape());
+        Set<String> names = requestedNames(exchange.getRequestURI().getRawQuery());
+        respond(exchange, 200, names.isEmpty() ? registry.scrape() : registry.scrape(TEXT_FORMAT, names));
+    }
+
+    static Set<String> requestedNames(String rawQuery) {
+        Set<String> names = new HashSet<>();
+        if (rawQuery == null) {
+            return names;
+        }
+        for (String parameter : rawQuery.split("&")) {
+            int equals = parameter.indexOf('=');
+            if (equals < 0 || !URLDecoder.decode(parameter.substring(0, equals), StandardCharsets.UTF_8)
+                .equals("name[]")) {
+                continue;
+            }
+            String name = URLDecoder.decode(parameter.substring(equals + 1), StandardCharsets.UTF_8);
+            names.add(name);
+            if (name.endsWith(TOTAL)) {
+                names.add(name.substring(0, name.length() - TOTAL.length()));
+            }
+        }
+        return names;
     }
 
     /** The bridges' counters appear as they are first counted (one per subject): register the new ones. */
@@ -141,7 +177,9 @@ final class OpsServer implements AutoCloseable {
         if (p == null) {
             return;
         }
-        p.streams().metrics().forEach((name, metric) -> {
+        Map<MetricName, ? extends Metric> current = p.streams().metrics();
+        processorMetrics = current;
+        current.forEach((name, metric) -> {
             boolean counter = name.name().endsWith("-total");
             boolean timing = name.name().endsWith("-latency-avg") || name.name().endsWith("-latency-max");
             if (!name.group().equals(ProcessorApp.METRICS_GROUP) || !(counter || timing)) {
@@ -153,20 +191,21 @@ final class OpsServer implements AutoCloseable {
             }
             String meter = "alarm_digest_processor_" + name.name().replace('-', '_');
             if (counter) {
-                FunctionCounter.builder(meter, p.streams(), streams -> value(streams, name))
+                FunctionCounter.builder(meter, this, ops -> ops.processorValue(name))
                     .tag("task", task)
                     .register(registry);
             } else {
                 // Milliseconds over the metrics sample window; NaN (no digest in the window) shows as 0.
-                Gauge.builder(meter, p.streams(), streams -> value(streams, name))
+                Gauge.builder(meter, this, ops -> ops.processorValue(name))
                     .tag("task", task)
                     .register(registry);
             }
         });
     }
 
-    private static double value(KafkaStreams streams, MetricName name) {
-        Metric metric = streams.metrics().get(name);
+    /** A processor metric's value in this scrape; 0 when its task is gone from this instance. */
+    private double processorValue(MetricName name) {
+        Metric metric = processorMetrics.get(name);
         double value = metric == null ? 0 : ((Number) metric.metricValue()).doubleValue();
         return Double.isNaN(value) ? 0 : value;
     }

@@ -1,6 +1,7 @@
 package io.alarmdigest.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.alarmdigest.testing.ChildProcesses;
@@ -64,6 +65,11 @@ class StandaloneProcessTest {
                     + metrics.lines().filter(l -> l.contains("digest_build")).toList());
                 assertTrue(metrics.contains("jvm_memory_used_bytes"));
                 assertTrue(metrics.contains("alarm_digest_digest_latency_seconds_count 1"), "one digest timed");
+                String some = get("/metrics?name%5B%5D=alarm_digest_processor_digests_total&name[]=jvm_threads_live_threads")
+                    .body();
+                assertTrue(some.lines().anyMatch(l -> l.startsWith("alarm_digest_processor_digests_total{")), some);
+                assertTrue(some.lines().anyMatch(l -> l.startsWith("jvm_threads_live_threads ")), some);
+                assertFalse(some.contains("jvm_memory_used_bytes"), "only the meters asked for: " + some);
                 // Accepted by NATS while the service dies: must not be lost.
                 publish(client, "{\"AlarmID\":\"a3\",\"UserID\":\"u1\",\"Status\":\"CRITICAL\","
                     + "\"ChangedAt\":\"2021-06-07T20:42:00Z\"}");

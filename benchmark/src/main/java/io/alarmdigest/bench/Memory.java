@@ -59,7 +59,8 @@ final class Memory {
                 peak.cpuLast = cpu;
                 peak.nanosLast = System.nanoTime();
             }
-            Map<String, Double> metrics = gauges.scrape(process.httpPort());
+            Map<String, Double> metrics = gauges.scrape(process.httpPort(), "jvm_memory_used_bytes",
+                "jvm_gc_live_data_size_bytes");
             peak.heapUsed = Math.max(peak.heapUsed, (long) Gauges.sum(metrics, "jvm_memory_used_bytes", "area=\"heap\""));
             // 0 until the first collection of the old generation: unknown rather than nothing.
             long live = (long) Gauges.sum(metrics, "jvm_gc_live_data_size_bytes");
