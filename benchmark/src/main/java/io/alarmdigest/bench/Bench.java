@@ -204,8 +204,8 @@ public final class Bench implements Callable<Integer> {
     private Deployment start(Path logs) throws Exception {
         phase("starting the service (" + mode + ")");
         return switch (mode) {
-            case "standalone" -> Deployment.standalone(logs, serviceSettings);
-            case "split" -> Deployment.split(logs, processorJvm, serviceSettings);
+            case "standalone" -> Deployment.standalone(logs, serviceSettings, profilerJvm());
+            case "split" -> Deployment.split(logs, processorJvm, serviceSettings, profilerJvm());
             case "external" -> {
                 if (natsUrl == null || bootstrapServers == null) {
                     throw new CommandLine.ParameterException(new CommandLine(this),
@@ -274,6 +274,14 @@ public final class Bench implements Callable<Integer> {
         console.printf(Locale.ROOT, "  nats-server µs per message published alone: %s%n", results.publishOnly
             .entrySet().stream().map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(),
                 e.getValue().getOrDefault(Deployment.NATS, -1.0))).toList());
+    }
+
+    /**
+     * With {@code --profile}: JFR keeps stacks 256 frames deep (64 by default, which cuts Kafka Streams' stacks
+     * short of their run loop); a setting the JVM takes only at its start.
+     */
+    private List<String> profilerJvm() {
+        return profile ? List.of("-XX:FlightRecorderOptions:stackdepth=256") : List.of();
     }
 
     /** Grows the state step by step; at each step a flat-out window of status changes over all of it. */

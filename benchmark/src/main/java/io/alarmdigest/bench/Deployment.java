@@ -58,14 +58,17 @@ final class Deployment implements AutoCloseable {
         return new Deployment(Mode.EXTERNAL, natsUrl, bootstrap, null, -1, List.of());
     }
 
-    /** {@code alarm-digest standalone} as {@code ./alarm-digest} runs it (no JVM options), on free ports. */
-    static Deployment standalone(Path dir, List<String> settings) throws Exception {
+    /**
+     * {@code alarm-digest standalone} as {@code ./alarm-digest} runs it (no JVM options but {@code extraJvm}, e.g.
+     * the profiler's), on free ports.
+     */
+    static Deployment standalone(Path dir, List<String> settings, List<String> extraJvm) throws Exception {
         NatsServer nats = NatsServer.start();
         try {
             int kafkaPort = Ports.free();
             int httpPort = Ports.free();
             Path data = dir.resolve("data");
-            ServiceProcess service = ServiceProcess.start("standalone", dir, "alarm-digest ready", List.of(),
+            ServiceProcess service = ServiceProcess.start("standalone", dir, "alarm-digest ready", extraJvm,
                 withSettings(List.of("standalone", "--data-dir", data.toString(), "--kafka-port",
                     Integer.toString(kafkaPort), "--controller-port", Integer.toString(Ports.free()), "--http-port",
                     Integer.toString(httpPort), "--set", "nats.urls=" + nats.url()), settings));
@@ -83,8 +86,12 @@ final class Deployment implements AutoCloseable {
         }
     }
 
-    /** Each part a process of its own; the processor with {@code processorJvm} (e.g. its heap limit). */
-    static Deployment split(Path dir, List<String> processorJvm, List<String> settings) throws Exception {
+    /**
+     * Each part a process of its own; the processor with {@code processorJvm} (e.g. its heap limit), every service
+     * process with {@code extraJvm}.
+     */
+    static Deployment split(Path dir, List<String> processorJvm, List<String> settings, List<String> extraJvm)
+        throws Exception {
         List<AutoCloseable> started = new ArrayList<>();
         try {
             NatsServer nats = NatsServer.start();
@@ -94,15 +101,17 @@ final class Deployment implements AutoCloseable {
             String bootstrap = kafka.bootstrapServers();
             Path stateDir = dir.resolve("processor-state");
             int processorPort = Ports.free();
-            ServiceProcess processor = ServiceProcess.start("processor", dir, "processor ready", processorJvm,
+            List<String> processorOptions = new ArrayList<>(processorJvm);
+            processorOptions.addAll(extraJvm);
+            ServiceProcess processor = ServiceProcess.start("processor", dir, "processor ready", processorOptions,
                 withSettings(List.of("processor", "--http-port", Integer.toString(processorPort),
                     "--set", "bootstrap.servers=" + bootstrap, "--set", "state.dir=" + stateDir), settings));
             started.add(processor);
             int ingressPort = Ports.free();
-            ServiceProcess ingress = bridge(dir, "ingress", nats.url(), bootstrap, ingressPort, settings);
+            ServiceProcess ingress = bridge(dir, "ingress", nats.url(), bootstrap, ingressPort, settings, extraJvm);
             started.add(ingress);
             int egressPort = Ports.free();
-            ServiceProcess egress = bridge(dir, "egress", nats.url(), bootstrap, egressPort, settings);
+            ServiceProcess egress = bridge(dir, "egress", nats.url(), bootstrap, egressPort, settings, extraJvm);
             started.add(egress);
             Deployment deployment = new Deployment(Mode.SPLIT, nats.url(), bootstrap, stateDir, processorPort,
                 processorJvm);
@@ -135,8 +144,9 @@ final class Deployment implements AutoCloseable {
     }
 
     private static ServiceProcess bridge(Path dir, String role, String natsUrl, String bootstrap, int httpPort,
-                                         List<String> settings) throws IOException, InterruptedException {
-        return ServiceProcess.start(role, dir, "bridge ready", List.of(),
+                                         List<String> settings, List<String> jvm)
+        throws IOException, InterruptedException {
+        return ServiceProcess.start(role, dir, "bridge ready", jvm,
             withSettings(List.of("bridge", "--http-port", Integer.toString(httpPort), "--set", "nats.urls=" + natsUrl,
                 "--set", "bootstrap.servers=" + bootstrap, "--set", "bridge.roles=" + role), settings));
     }
