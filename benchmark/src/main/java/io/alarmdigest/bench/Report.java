@@ -132,7 +132,7 @@ final class Report {
                 budget.deducted() > 0 ? String.format(Locale.ROOT, " (%.1f less the publisher's %.1f)",
                     measured + budget.deducted(), budget.deducted()) : "", budget.limit());
             if (budget.splitOnly() && !r.mode.equals("split")) {
-                targetRow(md, budget.target(), figure, SPLIT_ONLY);
+                targetRow(md, budget.target(), "–", SPLIT_ONLY);
             } else {
                 target(md, budget.target(), figure, measured >= 0 && measured <= budget.limit());
             }

@@ -166,6 +166,24 @@ class ReportTest {
         assertFalse(report.lines().anyMatch(line -> line.startsWith("| processor") && line.contains("missed")), report);
     }
 
+    @Test
+    void shouldJudgeOnlyNatsServersCpuOutsideSplitMode() throws Exception {
+        Results results = splitRun();
+        results.mode = "standalone";
+        results.processes = List.of("standalone (Kafka + processor + bridges)", Deployment.NATS, Deployment.BENCH);
+        results.raw = raw(40_000, 60_000, 120_000, 60_000);
+        results.sustainTries.add(window(8_000, 8_000, 8_000, 0, Map.of("standalone (Kafka + processor + bridges)",
+            70.0, Deployment.NATS, 10.0)));
+        results.maxRate = 8_000;
+
+        String report = Files.readString(Report.write(dir, results));
+
+        assertTrue(report.contains("| processor CPU per event ≤ 2 × Streams pass-through's per record | – | – (split "
+            + "mode only"), report);
+        assertTrue(report.contains("| nats-server CPU per event for the service ≤ 1.5 × the ordered read's per record "
+            + "| 10.0 µs against 0.0 µs | **missed** |"), report);
+    }
+
     private static Memory.Peak peakMb(long rss, long heapUsed, long heapLive) {
         Memory.Peak peak = new Memory.Peak();
         peak.rss = rss << 20;
