@@ -474,16 +474,16 @@ final class Report {
         DefaultCategoryDataset bars = new DefaultCategoryDataset();
         Map<String, Map<String, Double>> columns = new LinkedHashMap<>();
         if (r.sustained() != null) {
-            columns.put("pipeline, sustained", r.sustained().cpuPerEvent());
+            columns.put("pipeline at the sustained rate", r.sustained().cpuPerEvent());
         }
         if (r.at80() != null) {
-            columns.put("pipeline, 80 %", r.at80().cpuPerEvent());
+            columns.put("pipeline at 80 %", r.at80().cpuPerEvent());
         }
         if (r.raw != null) {
-            columns.put("raw: publish", r.raw.publish().cpuPerRecord());
+            columns.put("raw: JetStream publish", r.raw.publish().cpuPerRecord());
             columns.put("raw: ordered read", r.raw.read().cpuPerRecord());
-            columns.put("raw: tx produce", r.raw.produce().cpuPerRecord());
-            columns.put("raw: Streams", r.raw.passThrough().cpuPerRecord());
+            columns.put("raw: transactional produce", r.raw.produce().cpuPerRecord());
+            columns.put("raw: Streams pass-through", r.raw.passThrough().cpuPerRecord());
         }
         for (String process : r.processes) {
             columns.forEach((column, cpu) -> bars.addValue(cpu.getOrDefault(process, 0.0), process, column));
@@ -493,7 +493,8 @@ final class Report {
         CategoryPlot plot = chart.getCategoryPlot();
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-        ChartUtils.saveChartAsPNG(file.toFile(), chart, 800, 450);
+        plot.getDomainAxis().setMaximumCategoryLabelLines(3);
+        ChartUtils.saveChartAsPNG(file.toFile(), chart, 900, 500);
     }
 
     /** Tick labels of a count axis in plain numbers: 1k, 10k, 100k, 1M. */
