@@ -52,16 +52,21 @@ final class Cpu {
     /** Cores each process kept busy on average between two snapshots. */
     static Map<String, Double> cores(Snapshot from, Snapshot to) {
         Map<String, Double> cores = new LinkedHashMap<>();
-        double seconds = (to.nanos() - from.nanos()) / 1e9;
-        if (seconds <= 0) {
+        long nanos = to.nanos() - from.nanos();
+        if (nanos <= 0) {
             return cores;
         }
         from.ticks().forEach((name, before) -> {
             Long after = to.ticks().get(name);
             if (after != null) {
-                cores.put(name, (after - before) / (double) CLOCK_TICKS / seconds);
+                cores.put(name, cores(after - before, nanos));
             }
         });
         return cores;
+    }
+
+    /** Cores kept busy on average by {@code ticks} of CPU over {@code nanos} of wall time. */
+    static double cores(long ticks, long nanos) {
+        return ticks / (double) CLOCK_TICKS / (nanos / 1e9);
     }
 }

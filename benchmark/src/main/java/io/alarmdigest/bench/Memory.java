@@ -24,8 +24,7 @@ final class Memory {
 
         /** Cores this process kept busy on average between the phase's first and last sample; -1 when unknown. */
         double cores() {
-            return cpuFirst < 0 || nanosLast <= nanosFirst ? -1
-                : (cpuLast - cpuFirst) / (double) Cpu.CLOCK_TICKS / ((nanosLast - nanosFirst) / 1e9);
+            return cpuFirst < 0 || nanosLast <= nanosFirst ? -1 : Cpu.cores(cpuLast - cpuFirst, nanosLast - nanosFirst);
         }
     }
 
