@@ -236,7 +236,7 @@ public final class Bench implements Callable<Integer> {
     private List<Profile.Summary> profileAtSustainedRate(Workload workload, Load load, Gauges gauges,
                                                          Deployment deployment, double rate) throws Exception {
         List<Deployment.Measured> profiled = deployment.processes.stream()
-            .filter(p -> p.httpPort() > 0 && !p.name().contains("egress")).toList();
+            .filter(p -> p.httpPort() > 0 && !p.name().equals(Deployment.EGRESS)).toList();
         List<Profile> recordings = new ArrayList<>();
         for (Deployment.Measured process : profiled) {
             String file = "profile-" + process.name().replaceAll("\\s*\\(.*", "").replace(' ', '-') + ".jfr";

@@ -27,6 +27,8 @@ final class Deployment implements AutoCloseable {
     static final String EGRESS = "bridge egress";
     static final String BROKER = "kafka broker";
     static final String NATS = "nats-server";
+    /** The one process of standalone mode: broker, processor and bridges in one JVM. */
+    static final String STANDALONE = "standalone (Kafka + processor + bridges)";
     /** The benchmark's own process: the publisher and the oracle, and the client of the raw stages. */
     static final String BENCH = "bench (publisher, oracle)";
 
@@ -77,7 +79,7 @@ final class Deployment implements AutoCloseable {
             deployment.owned.add(service);
             deployment.owned.add(nats);
             deployment.processorLog = service.log();
-            deployment.processes.add(new Measured("standalone (Kafka + processor + bridges)", service.pid(), httpPort));
+            deployment.processes.add(new Measured(STANDALONE, service.pid(), httpPort));
             deployment.processes.add(new Measured(NATS, nats.pid(), -1));
             return deployment;
         } catch (Exception | Error e) {

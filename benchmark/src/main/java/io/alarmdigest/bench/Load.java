@@ -48,6 +48,11 @@ final class Load {
             return published / seconds;
         }
 
+        Window withProcessedRate(double rate) {
+            return new Window(name, offered, seconds, published, rate, backlogSlope, backlogEnd, backlogMax,
+                egressLagMax, startNanos, endNanos, cpuPerEvent, cores);
+        }
+
         /**
          * Sustained: the publisher kept the offered rate, the processor kept up with it (processed within 3 % of
          * it) and the backlog did not grow (by less than 1 % of the offered rate per second).
@@ -78,10 +83,7 @@ final class Load {
         if (!gauges.awaitDrained(timeout)) {
             throw new IllegalStateException(name + ": the service did not take the load within " + timeout);
         }
-        double seconds = (System.nanoTime() - window.startNanos()) / 1e9;
-        return new Window(window.name(), window.offered(), window.seconds(), window.published(),
-            window.published() / seconds, window.backlogSlope(), window.backlogEnd(), window.backlogMax(),
-            window.egressLagMax(), window.startNanos(), window.endNanos(), window.cpuPerEvent(), window.cores());
+        return window.withProcessedRate(window.published() / ((System.nanoTime() - window.startNanos()) / 1e9));
     }
 
     private Window drive(String name, Supplier<Workload.Message> source, double rate, Duration duration, long ceiling)

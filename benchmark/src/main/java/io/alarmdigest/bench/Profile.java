@@ -3,6 +3,7 @@ package io.alarmdigest.bench;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -48,6 +49,8 @@ final class Profile {
     private static final double RUN_LOOP = 0.9;
 
     private static final String RECORDING = "alarm-digest-bench";
+    /** Package prefixes and their library, the first that matches wins (Streams before the other Kafka clients). */
+    private static final Map<String, String> LIBRARIES = libraries();
     private final long pid;
     private final String process;
     private final Path file;
@@ -97,8 +100,9 @@ final class Profile {
             libraries.merge(library(className), weight, Long::sum);
             Set<String> seen = new HashSet<>();
             for (RecordedFrame caller : stack.getFrames()) {
-                if (!library(caller.getMethod().getType().getName()).equals("JDK") && seen.add(name(caller))) {
-                    onStack.merge(name(caller), weight, Long::sum);
+                String method = name(caller);
+                if (!library(caller.getMethod().getType().getName()).equals("JDK") && seen.add(method)) {
+                    onStack.merge(method, weight, Long::sum);
                 }
             }
         }
@@ -114,6 +118,15 @@ final class Profile {
 
     /** The library a class belongs to, as the profile groups them. */
     static String library(String className) {
+        for (Map.Entry<String, String> prefix : LIBRARIES.entrySet()) {
+            if (className.startsWith(prefix.getKey())) {
+                return prefix.getValue();
+            }
+        }
+        return "other";
+    }
+
+    private static Map<String, String> libraries() {
         Map<String, String> prefixes = new LinkedHashMap<>();
         prefixes.put("io.alarmdigest.", "alarm-digest");
         prefixes.put("org.rocksdb.", "RocksDB (JNI)");
@@ -128,12 +141,7 @@ final class Profile {
         prefixes.put("javax.", "JDK");
         prefixes.put("jdk.", "JDK");
         prefixes.put("sun.", "JDK");
-        for (Map.Entry<String, String> prefix : prefixes.entrySet()) {
-            if (className.startsWith(prefix.getKey())) {
-                return prefix.getValue();
-            }
-        }
-        return "other";
+        return Collections.unmodifiableMap(prefixes);
     }
 
     private static String shortName(String className) {

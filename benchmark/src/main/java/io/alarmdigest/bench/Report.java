@@ -127,7 +127,7 @@ final class Report {
             return;
         }
         for (Budget budget : budgets(r)) {
-            double measured = sustained.cpuPerEvent().getOrDefault(budget.process(), -1.0) - budget.deducted();
+            double measured = budget.measured(sustained);
             String figure = String.format(Locale.ROOT, "%.1f µs%s against %.1f µs", measured,
                 budget.deducted() > 0 ? String.format(Locale.ROOT, " (%.1f less the publisher's %.1f)",
                     measured + budget.deducted(), budget.deducted()) : "", budget.limit());
@@ -141,6 +141,10 @@ final class Report {
 
     /** A process's CPU per event at the sustained rate and the limit the raw stages set for it. */
     record Budget(String target, String process, double deducted, double limit, boolean splitOnly) {
+        /** The process's CPU per event in {@code window} less what is deducted; negative when not measured. */
+        double measured(Load.Window window) {
+            return window.cpuPerEvent().getOrDefault(process, -1.0) - deducted;
+        }
     }
 
     static List<Budget> budgets(Results r) {
@@ -176,8 +180,7 @@ final class Report {
         Budget worst = null;
         double worstRatio = 0;
         for (Budget budget : budgets(r)) {
-            double ratio = (sustained.cpuPerEvent().getOrDefault(budget.process(), 0.0) - budget.deducted())
-                / Math.max(1e-9, budget.limit());
+            double ratio = budget.measured(sustained) / Math.max(1e-9, budget.limit());
             if (ratio > worstRatio) {
                 worstRatio = ratio;
                 worst = budget;
@@ -241,7 +244,7 @@ final class Report {
             line(md, "| %s | %,.0f | %s | %.0f %% | %s | %s | %s | %s |", stage.kind().title, stage.median(),
                 String.join(", ", stage.rates().stream().map(rate -> String.format(Locale.ROOT, "%,.0f", rate))
                     .toList()), 100 * r.maxRate / stage.median(), micros(stage.cpuPerRecord().get(Deployment.NATS)),
-                micros(broker(stage.cpuPerRecord(), r)), micros(stage.cpuPerRecord().get(Deployment.BENCH)),
+                micros(broker(stage.cpuPerRecord())), micros(stage.cpuPerRecord().get(Deployment.BENCH)),
                 stage.problem() == null ? "no" : (stage.remeasured() == 0 ? "" : stage.remeasured() + "×, ")
                     + (stage.remeasured() == RawLimits.RETRIES ? "kept with the problem: " : "after: ")
                     + stage.problem().replace('|', '/'));
@@ -252,12 +255,8 @@ final class Report {
     }
 
     /** The broker's CPU: its own process in split mode, the service process in standalone (which holds it). */
-    private static Double broker(Map<String, Double> cpu, Results r) {
-        if (cpu.containsKey(Deployment.BROKER)) {
-            return cpu.get(Deployment.BROKER);
-        }
-        return r.processes.stream().filter(name -> name.startsWith("standalone")).findFirst().map(cpu::get)
-            .orElse(null);
+    private static Double broker(Map<String, Double> cpu) {
+        return cpu.containsKey(Deployment.BROKER) ? cpu.get(Deployment.BROKER) : cpu.get(Deployment.STANDALONE);
     }
 
     /**

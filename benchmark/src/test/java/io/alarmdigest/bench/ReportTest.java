@@ -170,9 +170,9 @@ class ReportTest {
     void shouldJudgeOnlyNatsServersCpuOutsideSplitMode() throws Exception {
         Results results = splitRun();
         results.mode = "standalone";
-        results.processes = List.of("standalone (Kafka + processor + bridges)", Deployment.NATS, Deployment.BENCH);
+        results.processes = List.of(Deployment.STANDALONE, Deployment.NATS, Deployment.BENCH);
         results.raw = raw(40_000, 60_000, 120_000, 60_000);
-        results.sustainTries.add(window(8_000, 8_000, 8_000, 0, Map.of("standalone (Kafka + processor + bridges)",
+        results.sustainTries.add(window(8_000, 8_000, 8_000, 0, Map.of(Deployment.STANDALONE,
             70.0, Deployment.NATS, 10.0)));
         results.maxRate = 8_000;
 
