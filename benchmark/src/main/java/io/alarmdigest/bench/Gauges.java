@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -192,8 +194,39 @@ final class Gauges implements AutoCloseable {
 
     /** User + system CPU time of a process (all its threads), in clock ticks; -1 when unknown. */
     static long cpuTicks(long pid) {
+        return cpuTicks(Path.of("/proc", Long.toString(pid), "stat"));
+    }
+
+    /**
+     * CPU ticks (user + system) of each thread of a process, summed by thread name with trailing numbers dropped
+     * ({@code kafka-producer-network-thread}, {@code rocksdb:low}, ...); empty when the process cannot be read.
+     */
+    static Map<String, Long> threadCpuTicks(long pid) {
+        Map<String, Long> byName = new TreeMap<>();
+        try (Stream<Path> threads = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            threads.forEach(thread -> {
+                long ticks = cpuTicks(thread.resolve("stat"));
+                if (ticks >= 0) {
+                    byName.merge(threadName(thread), ticks, Long::sum);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            return Map.of();
+        }
+        return byName;
+    }
+
+    private static String threadName(Path thread) {
         try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return Files.readString(thread.resolve("comm")).strip().replaceAll("[-_ ]?[0-9]+$", "");
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private static long cpuTicks(Path statFile) {
+        try {
+            String stat = Files.readString(statFile);
             // After the command name in parentheses: state is field 3, utime 14, stime 15.
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
