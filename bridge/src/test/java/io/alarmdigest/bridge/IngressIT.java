@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
  * topic, in stream order, with the position committed alongside and the stream purged below it; bad input
  * dead-lettered in the same transactions; streams that cannot be copied safely refused.
  */
-class IngressTest {
+class IngressIT {
     private static Fixture fixture;
 
     @BeforeAll

@@ -47,8 +47,8 @@ import org.slf4j.LoggerFactory;
 @Tag("long")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class FaultRunTest {
-    private static final Logger LOG = LoggerFactory.getLogger(FaultRunTest.class);
+class FaultRunIT {
+    private static final Logger LOG = LoggerFactory.getLogger(FaultRunIT.class);
     private static final double RATE = Double.parseDouble(System.getProperty("reliability.rate", "2000"));
     private static final int SECONDS = Integer.getInteger("reliability.seconds", 75);
     private static final int USERS = 1_000;

@@ -57,8 +57,8 @@ import org.slf4j.LoggerFactory;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class BadInputSuiteTest {
-    private static final Logger LOG = LoggerFactory.getLogger(BadInputSuiteTest.class);
+class BadInputSuiteIT {
+    private static final Logger LOG = LoggerFactory.getLogger(BadInputSuiteIT.class);
     private static final long SEED = Long.getLong("badinput.seed", 20210607L);
     private static final int MUTATIONS = Integer.getInteger("badinput.mutations", 100_000);
     private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(3);

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * out of the digest stream, as the notification service would read it. Bridges and processor run together against
  * a real broker and a real nats-server.
  */
-class EndToEndTest {
+class EndToEndIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test

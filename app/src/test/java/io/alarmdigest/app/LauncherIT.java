@@ -29,7 +29,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The command line: settings from file, environment and flags; clear errors; publish and watch on real NATS. */
-class LauncherTest {
+class LauncherIT {
     private static NatsServer nats;
 
     @BeforeAll

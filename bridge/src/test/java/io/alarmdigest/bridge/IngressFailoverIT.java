@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * the committed position matches it, and the stream is purged only below that position. Resume and takeover times
  * are logged.
  */
-class IngressFailoverTest {
-    private static final Logger LOG = LoggerFactory.getLogger(IngressFailoverTest.class);
+class IngressFailoverIT {
+    private static final Logger LOG = LoggerFactory.getLogger(IngressFailoverIT.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MESSAGES = 12_000;
     private static final double RATE = 2_000;

@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ContractEndToEndTest {
-    private static final Logger LOG = LoggerFactory.getLogger(ContractEndToEndTest.class);
+class ContractEndToEndIT {
+    private static final Logger LOG = LoggerFactory.getLogger(ContractEndToEndIT.class);
     private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(3);
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * {@code standalone} as a real child process: a digest through NATS, then kill -9 and a start on the same data
  * directory. The next digest holds exactly what is pending: nothing lost, nothing delivered before repeated.
  */
-class StandaloneProcessTest {
+class StandaloneProcessIT {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
     private static int httpPort;
 

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Kafka → NATS against a real broker and a real nats-server: every digest published, never skipped. */
-class EgressTest {
+class EgressIT {
     private static Fixture fixture;
     private static KafkaProducer<String, byte[]> producer;
 

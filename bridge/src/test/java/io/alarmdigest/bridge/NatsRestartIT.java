@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * The NATS server restarts under a running bridge: both halves resume by themselves, nothing accepted is lost or
  * copied twice.
  */
-class NatsRestartTest {
+class NatsRestartIT {
     private static Fixture fixture;
 
     @BeforeAll

@@ -57,7 +57,7 @@ import org.junit.jupiter.api.TestInfo;
  * transaction): a crash inside a digest aborts its transaction, and after recovery exactly one complete digest is
  * committed with marks that match it; restarts on the same and on an empty state directory give the same results.
  */
-class ExactlyOnceCrashTest {
+class ExactlyOnceCrashIT {
     private static final Duration DEADLINE = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String USER = "user-1";

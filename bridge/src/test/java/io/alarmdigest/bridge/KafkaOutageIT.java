@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * twice, the backlog waits in the NATS stream meanwhile (the stream is purged only below what Kafka committed), and
  * the ingress resumes by itself from the committed position.
  */
-class KafkaOutageTest {
-    private static final Logger LOG = LoggerFactory.getLogger(KafkaOutageTest.class);
+class KafkaOutageIT {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaOutageIT.class);
 
     @Test
     void shouldLoseNothingAndCopyNothingTwiceWhileKafkaIsAway() throws Exception {
