@@ -1,5 +1,7 @@
 package io.alarmdigest.app;
 
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,7 +54,8 @@ class EndToEndIT {
                 client.publish("AlarmStatusChanged", bytes("not json"));
                 client.flush(Duration.ofSeconds(5));
                 // Wait until the events are in before asking, as the contract's rule 3 presumes of the bridge.
-                assertTrue(await(() -> bridge.metrics().count("ingress.in.AlarmStatusChanged") == 3));
+                await("the three good events copied by the ingress").atMost(Duration.ofSeconds(60))
+                    .until(() -> bridge.metrics().count("ingress.in.AlarmStatusChanged"), equalTo(3L));
                 client.publish("SendAlarmDigest", bytes("{\"UserID\":\"u1\"}"));
                 client.flush(Duration.ofSeconds(5));
 
@@ -82,16 +85,6 @@ class EndToEndIT {
         }
     }
 
-    private static boolean await(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(50);
-        }
-        return condition.getAsBoolean();
-    }
 
     private static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);

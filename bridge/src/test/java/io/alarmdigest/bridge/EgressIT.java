@@ -1,6 +1,7 @@
 package io.alarmdigest.bridge;
 
 import static io.alarmdigest.bridge.Fixture.bytes;
+import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,9 +91,9 @@ class EgressIT {
                 assertEquals(id + "#" + part, message.getHeaders().getFirst("Nats-Msg-Id"));
                 seen.add(id + "#" + part);
             }
-            assertTrue(Fixture.await(() -> streamMessages(client, config.digestStream()) == 200),
-                "the digest stream holds one copy of each");
-            assertTrue(Fixture.await(() -> committed(config) == 200), "offsets committed after NATS confirmed");
+            Fixture.awaitThat("the digest stream holds one copy of each",
+                () -> streamMessages(client, config.digestStream()), equalTo(200L));
+            Fixture.awaitThat("offsets committed after NATS confirmed", () -> committed(config), equalTo(200L));
         }
     }
 
@@ -104,8 +105,8 @@ class EgressIT {
             BridgeConfig config = bridge.config();
             // Seven users, 140 digests of three parts: batches hold every user many times over.
             writeDigests(config, 140, 3);
-            assertTrue(Fixture.await(() -> streamMessages(client, config.digestStream()) == 420),
-                "the digest stream holds every part once");
+            Fixture.awaitThat("the digest stream holds every part once",
+                () -> streamMessages(client, config.digestStream()), equalTo(420L));
             Map<String, List<String>> perUser = new java.util.TreeMap<>();
             for (long seq = 1; seq <= 420; seq++) {
                 MessageInfo stored = client.jetStreamManagement().getMessage(config.digestStream(), seq);
@@ -151,12 +152,12 @@ class EgressIT {
                 metrics);
             egress.start();
             try {
-                assertTrue(Fixture.await(() -> committed(config) == 50), "every digest committed in the end");
+                Fixture.awaitThat("every digest committed in the end", () -> committed(config), equalTo(50L));
                 assertTrue(consumersMade.get() >= 2, "the egress resumed with a new consumer after the crash");
                 assertTrue(metrics.count(BridgeMetrics.EGRESS_DUPLICATES_DROPPED) > 0,
                     "it published again what had been published before the crash");
-                assertTrue(Fixture.await(() -> streamMessages(nats, config.digestStream()) == 50),
-                    "the stream kept one copy of each (Nats-Msg-Id): " + streamMessages(nats, config.digestStream()));
+                Fixture.awaitThat("the stream kept one copy of each (Nats-Msg-Id)",
+                    () -> streamMessages(nats, config.digestStream()), equalTo(50L));
             } finally {
                 egress.close();
             }
@@ -172,7 +173,7 @@ class EgressIT {
         try (Connection slowClient = fixture.natsClient(); BridgeApp bridge = BridgeApp.start(settings)) {
             BridgeConfig config = bridge.config();
             writeDigests(config, 500, 1);
-            assertTrue(Fixture.await(() -> committed(config) == 500), "published to nobody, and committed");
+            Fixture.awaitThat("published to nobody, and committed", () -> committed(config), equalTo(500L));
 
             Dispatcher stuck = slowClient.createDispatcher(message -> {
                 try {
@@ -184,7 +185,7 @@ class EgressIT {
             stuck.subscribe(config.digestSubject());
             slowClient.flush(Duration.ofSeconds(5));
             writeDigests(config, 3000, 1);
-            assertTrue(Fixture.await(() -> committed(config) == 3500), "a stuck subscriber does not stop egress");
+            Fixture.awaitThat("a stuck subscriber does not stop egress", () -> committed(config), equalTo(3500L));
         } finally {
             release.countDown();
         }

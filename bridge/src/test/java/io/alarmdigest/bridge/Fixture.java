@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -26,10 +27,14 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+import org.hamcrest.Matcher;
 
 /** A real nats-server and a real Kafka broker for one test class, and the helpers the bridge tests share. */
 final class Fixture implements AutoCloseable {
     static final Duration DEADLINE = Duration.ofSeconds(60);
+    private static final Duration POLL = Duration.ofMillis(50);
 
     final NatsServer nats;
     final KafkaBroker kafka;
@@ -163,16 +168,30 @@ final class Fixture implements AutoCloseable {
             + "\",\"ChangedAt\":\"2021-06-07T20:40:15.598765212Z\"}";
     }
 
-    /** Polls {@code condition} until it holds or the deadline passes. */
-    static boolean await(Supplier<Boolean> condition) throws InterruptedException {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.get()) {
-                return true;
-            }
-            Thread.sleep(50);
+    /**
+     * Polls {@code value} until it satisfies {@code done}; past the deadline the test fails with {@code what}, the
+     * expected and the last value seen.
+     */
+    static <T> T awaitThat(String what, Callable<T> value, Matcher<? super T> done) {
+        return awaitThat(DEADLINE, what, value, done);
+    }
+
+    static <T> T awaitThat(Duration deadline, String what, Callable<T> value, Matcher<? super T> done) {
+        return Awaitility.await(what).atMost(deadline).pollInterval(POLL).until(value, done);
+    }
+
+    /** The same; a failure also shows {@code context}, read when the wait has failed. */
+    static <T> T awaitThat(String what, Callable<T> value, Matcher<? super T> done, Supplier<?> context) {
+        return awaitThat(DEADLINE, what, value, done, context);
+    }
+
+    static <T> T awaitThat(Duration deadline, String what, Callable<T> value, Matcher<? super T> done,
+                           Supplier<?> context) {
+        try {
+            return awaitThat(deadline, what, value, done);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(e.getMessage() + "; " + context.get(), e);
         }
-        return condition.get();
     }
 
     @Override

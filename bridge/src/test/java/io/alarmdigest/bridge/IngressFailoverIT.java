@@ -2,6 +2,7 @@ package io.alarmdigest.bridge;
 
 import static io.alarmdigest.bridge.Fixture.bytes;
 import static io.alarmdigest.bridge.Fixture.event;
+import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -187,7 +188,7 @@ class IngressFailoverIT {
     }
 
     private static void awaitLog(BridgeProcess process, String... anyOf) throws Exception {
-        assertTrue(Fixture.await(() -> {
+        Fixture.awaitThat("the log shows one of " + List.of(anyOf), () -> {
             try {
                 for (String text : anyOf) {
                     if (process.logContains(text)) {
@@ -196,9 +197,17 @@ class IngressFailoverIT {
                 }
                 return false;
             } catch (IOException e) {
-                return false;
+                return false; // not written yet
             }
-        }), "the log shows one of " + List.of(anyOf) + ":\n" + process.logText());
+        }, is(true), () -> "the log:\n" + logText(process));
+    }
+
+    private static String logText(BridgeProcess process) {
+        try {
+            return process.logText();
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
     }
 
     private static long millisSince(long nanos) {

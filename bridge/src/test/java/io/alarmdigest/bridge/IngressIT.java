@@ -3,6 +3,9 @@ package io.alarmdigest.bridge;
 import static io.alarmdigest.bridge.Fixture.bytes;
 import static io.alarmdigest.bridge.Fixture.event;
 import static io.alarmdigest.bridge.Fixture.header;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -82,8 +85,9 @@ class IngressIT {
                 assertEquals(storedAt.toEpochMilli(), record.timestamp(), "record time is the NATS stored time");
             }
             assertEquals(10_000, Fixture.committedPosition(config), "the position covers every copied message");
-            assertTrue(Fixture.await(() -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_PURGED_UP_TO) == 10_000),
-                "purged up to the committed position: " + bridge.metrics().snapshot());
+            Fixture.awaitThat("purged up to the committed position",
+                () -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_PURGED_UP_TO), equalTo(10_000L),
+                () -> bridge.metrics().snapshot());
             StreamInfo purged = Fixture.streamInfo(client, config.inputStream());
             assertEquals(0, purged.getStreamState().getMsgCount(), "nothing copied is kept in the stream");
             assertEquals(10_001, purged.getStreamState().getFirstSequence());
@@ -126,7 +130,8 @@ class IngressIT {
             List<ConsumerRecord<String, byte[]>> input = fixture.readInput(config, 1);
             assertEquals(1, input.size(), "the good message after them went through");
             assertEquals("5", header(input.get(0), "nats-stream-seq"));
-            assertTrue(Fixture.await(() -> bridge.metrics().count(BridgeMetrics.INGRESS_DEAD_LETTERS) == 4));
+            Fixture.awaitThat("ingress dead letters",
+                () -> bridge.metrics().count(BridgeMetrics.INGRESS_DEAD_LETTERS), equalTo(4L));
             assertEquals(5, Fixture.committedPosition(config), "dead letters count as copied");
         }
     }
@@ -143,8 +148,8 @@ class IngressIT {
                     client.publish(config.statusSubject(), bytes(event("user-" + (i % 30), "alarm-" + i, "WARNING")));
                 }
                 client.flush(Duration.ofSeconds(5));
-                assertTrue(Fixture.await(() -> bridge.metrics().count(BridgeMetrics.INGRESS_IN
-                    + config.statusSubject()) > 500), "stopping mid-stream");
+                Fixture.awaitThat("stopping mid-stream",
+                    () -> bridge.metrics().count(BridgeMetrics.INGRESS_IN + config.statusSubject()), greaterThan(500L));
             } finally {
                 long started = System.nanoTime();
                 bridge.close();
@@ -169,7 +174,8 @@ class IngressIT {
         try (BridgeApp bridge = BridgeApp.start(settings); Connection client = fixture.natsClient()) {
             BridgeConfig config = bridge.config();
             publish(client, config, 0, 1_000);
-            assertTrue(Fixture.await(() -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION) == 1_000));
+            Fixture.awaitThat("ingress position",
+                () -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION), equalTo(1_000L));
             // Someone initialises the stream's transactional id: the ingress is fenced at its next write. Still
             // the group's only member, it is elected again and carries on from the committed position.
             Map<String, Object> intruder = Map.of("bootstrap.servers", fixture.kafka.bootstrapServers(),
@@ -179,8 +185,9 @@ class IngressIT {
                 producer.initTransactions();
             }
             publish(client, config, 1_000, 2_000);
-            assertTrue(Fixture.await(() -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION) == 2_000),
-                "copying again after the fencing: " + bridge.metrics().snapshot());
+            Fixture.awaitThat("copying again after the fencing",
+                () -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION), equalTo(2_000L),
+                () -> bridge.metrics().snapshot());
             assertTrue(bridge.metrics().count(BridgeMetrics.INGRESS_FENCED) >= 1, "it was fenced");
             Fixture.assertExactlyOnceInStreamOrder(fixture.readInput(config, 2_000), 1, 2_000);
         }
@@ -208,7 +215,7 @@ class IngressIT {
 
             client.jetStreamManagement().deleteStream(config.inputStream());
             // The ingress provisions the stream again once it notices, and copies the new one from its start.
-            assertTrue(Fixture.await(() -> streamExists(client, config.inputStream())), "the stream came back");
+            Fixture.awaitThat("the stream came back", () -> streamExists(client, config.inputStream()), is(true));
             String newCreated = Rfc3339.format(Fixture.streamInfo(client, config.inputStream()).getCreateTime()
                 .toInstant());
             for (int i = 0; i < 50; i++) {
@@ -244,7 +251,8 @@ class IngressIT {
                 client.jetStreamManagement().deleteMessage(config.inputStream(), seq);
             }
             try (BridgeApp bridge = BridgeApp.start(settings)) {
-                assertTrue(Fixture.await(() -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION) == 100));
+                Fixture.awaitThat("ingress position",
+                    () -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION), equalTo(100L));
                 List<ConsumerRecord<String, byte[]>> records = fixture.readInput(config, 90);
                 Fixture.assertExactlyOnceInStreamOrder(records.stream()
                     .filter(r -> Long.parseLong(header(r, "nats-stream-seq")) < 40).toList(), 1, 39);
@@ -264,7 +272,8 @@ class IngressIT {
                 for (int i = 0; i < 100; i++) {
                     client.publish(config.statusSubject(), bytes(event("u", "before-" + i, "WARNING")));
                 }
-                assertTrue(Fixture.await(() -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION) == 100));
+                Fixture.awaitThat("ingress position",
+                    () -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION), equalTo(100L));
             }
             // What a NATS host crash without sync leaves: the committed position is past the stream's end (here
             // 200 messages copied after sequence 100 were lost), and new messages take their sequences again.
@@ -281,9 +290,9 @@ class IngressIT {
                 for (int i = 0; i < 50; i++) {
                     client.publish(config.statusSubject(), bytes(event("u", "after-" + i, "CRITICAL")));
                 }
-                assertTrue(Fixture.await(() -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION) == 150),
-                    "the new messages were copied although their sequences were below the position: "
-                        + bridge.metrics().snapshot());
+                Fixture.awaitThat("the new messages were copied although their sequences were below the position",
+                    () -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION), equalTo(150L),
+                    () -> bridge.metrics().snapshot());
                 Fixture.assertExactlyOnceInStreamOrder(fixture.readInput(config, 150), 1, 150);
                 assertEquals(1, bridge.metrics().count(BridgeMetrics.INGRESS_STREAM_ROLLBACKS));
             }

@@ -2,6 +2,9 @@ package io.alarmdigest.bridge;
 
 import static io.alarmdigest.bridge.Fixture.bytes;
 import static io.alarmdigest.bridge.Fixture.event;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,13 +52,13 @@ class KafkaOutageIT {
             try (BridgeApp bridge = BridgeApp.start(settings);
                  Connection client = Nats.connect(nats.url())) {
                 publish(client, config, 0, 2000);
-                assertTrue(Fixture.await(() -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION) >= 2000),
-                    "flowing before the outage");
+                Fixture.awaitThat("flowing before the outage",
+                    () -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION), greaterThanOrEqualTo(2000L));
 
                 kafka.stop();
                 publish(client, config, 2000, 5000);
-                assertTrue(Fixture.await(() -> bridge.metrics().count(BridgeMetrics.INGRESS_RESTARTS) > 0),
-                    "the ingress gave up what it held and starts again from the committed position");
+                Fixture.awaitThat("the ingress gave up what it held and starts again from the committed position",
+                    () -> bridge.metrics().count(BridgeMetrics.INGRESS_RESTARTS), greaterThan(0L));
                 // Nothing commits while the broker is down: the position and the stream stay as they are now.
                 long positionAtOutage = bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION);
                 StreamState during = client.jetStreamManagement().getStreamInfo(config.inputStream()).getStreamState();
@@ -69,8 +72,9 @@ class KafkaOutageIT {
                 kafka.startBroker();
                 long backAt = System.nanoTime();
                 publish(client, config, 5000, 6000);
-                assertTrue(Fixture.await(() -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION) == 6000),
-                    "the ingress caught up by itself: " + bridge.metrics().snapshot());
+                Fixture.awaitThat("the ingress caught up by itself",
+                    () -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION), equalTo(6000L),
+                    () -> bridge.metrics().snapshot());
                 LOG.info("Caught up {} ms after Kafka came back; bridge metrics: {}",
                     Duration.ofNanos(System.nanoTime() - backAt).toMillis(), bridge.metrics().snapshot());
                 Fixture.assertExactlyOnceInStreamOrder(readCommitted(kafka, config.topics().input(), 6000), 1, 6000);

@@ -2,6 +2,8 @@ package io.alarmdigest.bridge;
 
 import static io.alarmdigest.bridge.Fixture.bytes;
 import static io.alarmdigest.bridge.Fixture.event;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,15 +51,16 @@ class NatsRestartIT {
                  new ByteArraySerializer())) {
             BridgeConfig config = bridge.config();
             publishEvents(config, 0, 500);
-            assertTrue(Fixture.await(() -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION) == 500),
-                "flowing before the restart");
+            Fixture.awaitThat("flowing before the restart",
+                () -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION), equalTo(500L));
 
             fixture.nats.restart();
 
             // Accepted after the restart: the stream (file storage) survived it, and the ingress is back on it.
             publishEvents(config, 500, 1000);
-            assertTrue(Fixture.await(() -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION) == 1000),
-                "copying again after the restart: " + bridge.metrics().snapshot());
+            Fixture.awaitThat("copying again after the restart",
+                () -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION), equalTo(1000L),
+                () -> bridge.metrics().snapshot());
             Fixture.assertExactlyOnceInStreamOrder(fixture.readInput(config, 1000), 1, 1000);
 
             // Egress: a digest written after the restart reaches a subscriber.
@@ -82,12 +85,12 @@ class NatsRestartIT {
                     bytes("{\"UserID\":\"user-" + i + "\",\"ActiveAlarms\":[]}"), headers));
             }
             producer.flush();
-            assertTrue(Fixture.await(() -> bridge.metrics().count(BridgeMetrics.EGRESS_RETRIES) > 0),
-                "egress is retrying while NATS is away");
+            Fixture.awaitThat("egress is retrying while NATS is away",
+                () -> bridge.metrics().count(BridgeMetrics.EGRESS_RETRIES), greaterThan(0L));
             fixture.nats.startAgain();
             try (Connection client = fixture.natsClient()) {
-                assertTrue(Fixture.await(() -> digestsInStream(client, config) == 21),
-                    "every digest reached the stream once: " + digestsInStream(client, config));
+                Fixture.awaitThat("every digest reached the stream once",
+                    () -> digestsInStream(client, config), equalTo(21L));
             }
         }
     }
