@@ -19,9 +19,7 @@ import org.rocksdb.WriteBufferManager;
  * <p>Index and filter blocks are partitioned: each table file keeps a small top-level index, pinned in the cache,
  * over partitions of a few kilobytes that are cached like data blocks. With one index and one filter block per
  * file, those blocks grow with the file (megabytes at a million alarms) and compete for the cache with the
- * memtables charged to it; once evicted, every lookup read them back whole. Measured with {@code ./bench micro}
- * ({@code withProcessorStore}, 1,000,000 alarms): 35–105 µs per event with whole blocks, 18.5 µs partitioned
- * (BENCHMARK.md, tuning log).
+ * memtables charged to it, and once evicted every lookup reads them back whole (BENCHMARK.md, tuning log).
  *
  * <p>Kafka Streams instantiates this class once per store, so the shared cache lives in a process-wide registry,
  * one per distinct budget, and is never closed by a store.
