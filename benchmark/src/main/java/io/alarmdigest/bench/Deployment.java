@@ -136,7 +136,7 @@ final class Deployment implements AutoCloseable {
         }
     }
 
-    private static List<String> withSettings(List<String> arguments, List<String> settings) {
+    static List<String> withSettings(List<String> arguments, List<String> settings) {
         List<String> all = new ArrayList<>(arguments);
         for (String setting : settings) {
             all.add("--set");

@@ -140,12 +140,8 @@ public final class ProcessorReplay implements Callable<Integer> {
         applicationId = config.streamsConfig().getString("application.id");
         try (KafkaProcess kafka = KafkaProcess.start(); DeletedOnClose deleted = new DeletedOnClose(stateDir)) {
             String bootstrap = kafka.bootstrapServers();
-            List<String> arguments = new ArrayList<>(List.of("processor", "--set", "bootstrap.servers=" + bootstrap,
-                "--set", "state.dir=" + stateDir));
-            for (String setting : settings) {
-                arguments.add("--set");
-                arguments.add(setting);
-            }
+            List<String> arguments = Deployment.withSettings(List.of("processor", "--set",
+                "bootstrap.servers=" + bootstrap, "--set", "state.dir=" + stateDir), settings);
             try (ServiceProcess processor = ServiceProcess.start("processor", out, "processor ready", processorJvm,
                      arguments);
                  Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
