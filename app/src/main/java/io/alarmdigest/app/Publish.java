@@ -1,8 +1,8 @@
 package io.alarmdigest.app;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.alarmdigest.bridge.BridgeConfig;
 import io.alarmdigest.bridge.NatsConnections;
+import io.alarmdigest.bridge.NatsSettings;
 import io.alarmdigest.model.AlarmStatus;
 import io.alarmdigest.model.Ids;
 import io.alarmdigest.model.Json;
@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
     description = "Publish an AlarmStatusChanged (with --alarm and --status) or a SendAlarmDigest (without).")
 final class Publish implements Callable<Integer> {
     @CommandLine.Mixin
-    AlarmDigest.SettingsOptions settings;
+    Launcher.SettingsOptions settings;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -44,7 +44,7 @@ final class Publish implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        BridgeConfig config = BridgeConfig.forNatsClient(settings.resolve());
+        NatsSettings config = NatsSettings.of(settings.resolve());
         ObjectNode message = Json.MAPPER.createObjectNode();
         String subject;
         if (alarm == null) {

@@ -2,6 +2,7 @@ package io.alarmdigest.app;
 
 import io.alarmdigest.bridge.BridgeApp;
 import io.alarmdigest.bridge.NatsConnections;
+import io.alarmdigest.kafka.embedded.SingleNodeKafka;
 import io.alarmdigest.processor.app.ProcessorApp;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ final class Standalone implements Callable<Integer> {
     static final int DEFAULT_CONTROLLER_PORT = 19093;
 
     @CommandLine.Mixin
-    AlarmDigest.SettingsOptions settings;
+    Launcher.SettingsOptions settings;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -45,7 +46,7 @@ final class Standalone implements Callable<Integer> {
     int controllerPort;
 
     @CommandLine.Mixin
-    AlarmDigest.HttpOptions http;
+    Launcher.HttpOptions http;
 
     @Override
     public Integer call() throws Exception {
@@ -58,7 +59,7 @@ final class Standalone implements Callable<Integer> {
                 started.add(ops);
             }
             if (!resolved.containsKey(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)) {
-                EmbeddedKafka kafka = EmbeddedKafka.start(dataDir.resolve("kafka"), kafkaPort, controllerPort);
+                SingleNodeKafka kafka = SingleNodeKafka.start(dataDir.resolve("kafka"), kafkaPort, controllerPort);
                 started.add(kafka);
                 resolved.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
                 out.println("kafka ready: " + kafka.bootstrapServers() + " (data in " + dataDir.resolve("kafka") + ")");
@@ -67,25 +68,25 @@ final class Standalone implements Callable<Integer> {
             // One instance of each: static membership lets a restart after a crash take its partitions back at once
             // instead of after the session timeout.
             resolved.putIfAbsent("consumer.group.instance.id", "alarm-digest-standalone");
-            ProcessorApp processor = ProcessorApp.start(resolved);
+            ProcessorApp processor = ProcessorApp.start(resolved, http.registry());
             started.add(processor);
             if (ops != null) {
                 ops.watch(processor);
             }
             out.println("processor ready: state in " + resolved.get(StreamsConfig.STATE_DIR_CONFIG));
-            BridgeApp bridge = BridgeApp.start(resolved);
+            BridgeApp bridge = BridgeApp.start(resolved, http.registry());
             started.add(bridge);
             if (ops != null) {
                 ops.watch(bridge);
             }
-            out.println("bridge ready: NATS " + NatsConnections.redacted(bridge.config())
+            out.println("bridge ready: NATS " + NatsConnections.redacted(bridge.config().nats())
                 + ", subjects " + bridge.config().statusSubject() + ", " + bridge.config().requestSubject() + " -> "
                 + bridge.config().digestSubject());
         } catch (Exception e) {
             closeAll(started);
             throw e;
         }
-        return AlarmDigest.runUntilStopped(() -> closeAll(started), out, "alarm-digest ready (Ctrl-C to stop)");
+        return Launcher.runUntilStopped(() -> closeAll(started), out, "alarm-digest ready (Ctrl-C to stop)");
     }
 
     /** Stops what was started in reverse order: bridges first, then the processor, then Kafka. */

@@ -1,8 +1,9 @@
 package io.alarmdigest.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.alarmdigest.bridge.BridgeConfig;
 import io.alarmdigest.bridge.NatsConnections;
+import io.alarmdigest.bridge.NatsSettings;
+import io.alarmdigest.model.HeaderNames;
 import io.alarmdigest.model.Json;
 import io.nats.client.Connection;
 import io.nats.client.Message;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Option;
     description = "Print digests as they arrive on NATS (a plain subscriber), until Ctrl-C or --count.")
 final class Watch implements Callable<Integer> {
     @CommandLine.Mixin
-    AlarmDigest.SettingsOptions settings;
+    Launcher.SettingsOptions settings;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -31,7 +32,7 @@ final class Watch implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        BridgeConfig config = BridgeConfig.forNatsClient(settings.resolve());
+        NatsSettings config = NatsSettings.of(settings.resolve());
         PrintWriter out = spec.commandLine().getOut();
         try (Connection nats = NatsConnections.connect(config, "watch")) {
             Subscription digests = nats.subscribe(config.digestSubject());
@@ -48,10 +49,15 @@ final class Watch implements Callable<Integer> {
         return 0;
     }
 
+    private static String header(Message message, String name) {
+        String value = message.getHeaders() == null ? null : message.getHeaders().getFirst(name);
+        return value == null ? "?" : value;
+    }
+
     private static void print(Message message, PrintWriter out) {
-        String id = message.getHeaders() == null ? "?" : message.getHeaders().getFirst("Digest-Id");
-        String part = message.getHeaders() == null ? "?" : message.getHeaders().getFirst("Digest-Part");
-        String parts = message.getHeaders() == null ? "?" : message.getHeaders().getFirst("Digest-Parts");
+        String id = header(message, HeaderNames.NATS_DIGEST_ID);
+        String part = header(message, HeaderNames.NATS_DIGEST_PART);
+        String parts = header(message, HeaderNames.NATS_DIGEST_PARTS);
         out.println("-- digest " + id + " part " + part + "/" + parts);
         try {
             JsonNode json = Json.MAPPER.readTree(message.getData());

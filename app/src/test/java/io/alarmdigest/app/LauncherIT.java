@@ -48,7 +48,7 @@ class LauncherIT {
     private static Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = AlarmDigest.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        int code = Launcher.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
         return new Run(code, out.toString(), err.toString());
     }
 
@@ -67,19 +67,19 @@ class LauncherIT {
     @Test
     void shouldStopWithAClearMessageNamingABadSetting() {
         Run bad = run("processor", "--set", "bootstrap.servers=localhost:1", "--set", "digest.max.bytes=12");
-        assertEquals(AlarmDigest.BAD_SETTINGS, bad.code());
+        assertEquals(Launcher.BAD_SETTINGS, bad.code());
         assertTrue(bad.err().contains("digest.max.bytes"), bad.err());
         assertFalse(bad.err().contains("\tat "), "no stack trace: " + bad.err());
 
         Run missing = run("bridge", "--set", "nats.urls=" + nats.url());
-        assertEquals(AlarmDigest.BAD_SETTINGS, missing.code());
+        assertEquals(Launcher.BAD_SETTINGS, missing.code());
         assertTrue(missing.err().contains("bootstrap.servers"), missing.err());
     }
 
     @Test
     void shouldNameTheHttpPortWhenItIsTaken() throws Exception {
         try (ServerSocket busy = new ServerSocket(0)) {
-            AlarmDigest.HttpOptions http = new AlarmDigest.HttpOptions();
+            Launcher.HttpOptions http = new Launcher.HttpOptions();
             http.port = busy.getLocalPort();
             IllegalStateException error = assertThrows(IllegalStateException.class,
                 () -> http.start(new PrintWriter(new StringWriter())));
@@ -123,7 +123,7 @@ class LauncherIT {
 
             Run bad = run("publish", "--set", "nats.urls=" + nats.url(), "--user", "u1", "--alarm", "a1",
                 "--status", "MAJOR");
-            assertEquals(AlarmDigest.BAD_SETTINGS, bad.code());
+            assertEquals(Launcher.BAD_SETTINGS, bad.code());
             assertTrue(bad.err().contains("--status"), bad.err());
         }
     }

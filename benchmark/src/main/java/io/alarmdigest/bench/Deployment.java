@@ -1,6 +1,7 @@
 package io.alarmdigest.bench;
 
-import io.alarmdigest.reliability.ServiceProcess;
+import io.alarmdigest.reliability.Deployments;
+import io.alarmdigest.testing.JavaProcess;
 import io.alarmdigest.testing.KafkaProcess;
 import io.alarmdigest.testing.NatsServer;
 import io.alarmdigest.testing.Ports;
@@ -70,7 +71,7 @@ final class Deployment implements AutoCloseable {
             int kafkaPort = Ports.free();
             int httpPort = Ports.free();
             Path data = dir.resolve("data");
-            ServiceProcess service = ServiceProcess.start("standalone", dir, "alarm-digest ready", extraJvm,
+            JavaProcess service = Deployments.service("standalone", dir, "alarm-digest ready", extraJvm,
                 withSettings(List.of("standalone", "--data-dir", data.toString(), "--kafka-port",
                     Integer.toString(kafkaPort), "--controller-port", Integer.toString(Ports.free()), "--http-port",
                     Integer.toString(httpPort), "--set", "nats.urls=" + nats.url()), settings));
@@ -105,15 +106,15 @@ final class Deployment implements AutoCloseable {
             int processorPort = Ports.free();
             List<String> processorOptions = new ArrayList<>(processorJvm);
             processorOptions.addAll(extraJvm);
-            ServiceProcess processor = ServiceProcess.start("processor", dir, "processor ready", processorOptions,
+            JavaProcess processor = Deployments.service("processor", dir, "processor ready", processorOptions,
                 withSettings(List.of("processor", "--http-port", Integer.toString(processorPort),
                     "--set", "bootstrap.servers=" + bootstrap, "--set", "state.dir=" + stateDir), settings));
             started.add(processor);
             int ingressPort = Ports.free();
-            ServiceProcess ingress = bridge(dir, "ingress", nats.url(), bootstrap, ingressPort, settings, extraJvm);
+            JavaProcess ingress = bridge(dir, "ingress", nats.url(), bootstrap, ingressPort, settings, extraJvm);
             started.add(ingress);
             int egressPort = Ports.free();
-            ServiceProcess egress = bridge(dir, "egress", nats.url(), bootstrap, egressPort, settings, extraJvm);
+            JavaProcess egress = bridge(dir, "egress", nats.url(), bootstrap, egressPort, settings, extraJvm);
             started.add(egress);
             Deployment deployment = new Deployment(Mode.SPLIT, nats.url(), bootstrap, stateDir, processorPort,
                 processorJvm);
@@ -145,10 +146,10 @@ final class Deployment implements AutoCloseable {
         return all;
     }
 
-    private static ServiceProcess bridge(Path dir, String role, String natsUrl, String bootstrap, int httpPort,
+    private static JavaProcess bridge(Path dir, String role, String natsUrl, String bootstrap, int httpPort,
                                          List<String> settings, List<String> jvm)
         throws IOException, InterruptedException {
-        return ServiceProcess.start(role, dir, "bridge ready", jvm,
+        return Deployments.service(role, dir, "bridge ready", jvm,
             withSettings(List.of("bridge", "--http-port", Integer.toString(httpPort), "--set", "nats.urls=" + natsUrl,
                 "--set", "bootstrap.servers=" + bootstrap, "--set", "bridge.roles=" + role), settings));
     }
@@ -156,7 +157,7 @@ final class Deployment implements AutoCloseable {
     @Override
     public void close() throws Exception {
         for (AutoCloseable part : owned) {
-            if (part instanceof ServiceProcess service) {
+            if (part instanceof JavaProcess service) {
                 service.stop(); // graceful: SIGTERM
             }
             part.close();

@@ -1,10 +1,12 @@
 package io.alarmdigest.bench;
 
-import io.alarmdigest.model.HeaderNames;
+import io.alarmdigest.kafka.InputHeaders;
 import io.alarmdigest.model.MessageType;
 import io.alarmdigest.model.Rfc3339;
 import io.alarmdigest.processor.config.ProcessorConfig;
-import io.alarmdigest.reliability.ServiceProcess;
+import io.alarmdigest.reliability.Deployments;
+import io.alarmdigest.testing.Directories;
+import io.alarmdigest.testing.JavaProcess;
 import io.alarmdigest.testing.KafkaProcess;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -35,12 +37,11 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code ./bench processor}: the processor alone, as a process of its own with its shipped JVM options, against a
@@ -142,7 +143,7 @@ public final class ProcessorReplay implements Callable<Integer> {
             String bootstrap = kafka.bootstrapServers();
             List<String> arguments = Deployment.withSettings(List.of("processor", "--set",
                 "bootstrap.servers=" + bootstrap, "--set", "state.dir=" + stateDir), settings);
-            try (ServiceProcess processor = ServiceProcess.start("processor", out, "processor ready", processorJvm,
+            try (JavaProcess processor = Deployments.service("processor", out, "processor ready", processorJvm,
                      arguments);
                  Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
                  KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
@@ -267,12 +268,8 @@ public final class ProcessorReplay implements Callable<Integer> {
     /** The processor's state directory, gone when the run is (a million alarms are a hundred megabytes). */
     private record DeletedOnClose(Path dir) implements AutoCloseable {
         @Override
-        public void close() throws IOException {
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(file);
-                }
-            }
+        public void close() {
+            Directories.delete(dir);
         }
     }
 
@@ -301,14 +298,8 @@ public final class ProcessorReplay implements Callable<Integer> {
     /** The record the ingress would write for a message of {@code subject}: the same key, timestamp and headers. */
     private ProducerRecord<String, byte[]> record(String user, String json, MessageType type, String subject) {
         long storedAt = storedAtMs++;
-        RecordHeaders headers = new RecordHeaders();
-        headers.add(HeaderNames.MESSAGE_TYPE, utf8(type.headerValue()));
-        headers.add(HeaderNames.NATS_SUBJECT, utf8(subject));
-        headers.add(HeaderNames.NATS_STREAM, utf8(STREAM));
-        headers.add(HeaderNames.NATS_STREAM_CREATED, utf8(streamCreated));
-        headers.add(HeaderNames.NATS_STREAM_SEQ, utf8(Long.toString(++sequence)));
-        headers.add(HeaderNames.NATS_TIMESTAMP, utf8(Rfc3339.format(Instant.ofEpochMilli(storedAt))));
-        return new ProducerRecord<>(inputTopic, null, storedAt, user, utf8(json), headers);
+        return new ProducerRecord<>(inputTopic, null, storedAt, user, utf8(json),
+            InputHeaders.of(type, subject, STREAM, streamCreated, ++sequence, Instant.ofEpochMilli(storedAt)));
     }
 
     private static byte[] utf8(String text) {

@@ -1,11 +1,15 @@
 package io.alarmdigest.bridge;
 
+import io.alarmdigest.kafka.RecordLimits;
 import io.alarmdigest.kafka.TopicProvisioner;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -16,6 +20,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,23 +34,31 @@ public final class BridgeApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BridgeApp.class);
 
     private final BridgeConfig config;
-    private final BridgeMetrics metrics;
+    private final MeterRegistry meters;
     private final List<AutoCloseable> running = new ArrayList<>();
     private final List<Connection> connections = new ArrayList<>();
     private Ingress ingress;
 
-    private BridgeApp(BridgeConfig config, BridgeMetrics metrics) {
+    private BridgeApp(BridgeConfig config, MeterRegistry meters) {
         this.config = config;
-        this.metrics = metrics;
+        this.meters = meters;
+    }
+
+    /** Starts the bridges with meters of their own ({@link #meters()}). */
+    public static BridgeApp start(Map<?, ?> settings) throws IOException, InterruptedException {
+        return start(settings, new SimpleMeterRegistry());
     }
 
     /**
+     * Starts the bridges the settings ask for, registering their meters ({@link IngressMetrics},
+     * {@link EgressMetrics}) in {@code meters}.
+     *
      * @throws org.apache.kafka.common.config.ConfigException naming a bad setting
      * @throws IllegalStateException when the topics or streams cannot be used as they are
      */
-    public static BridgeApp start(Map<?, ?> settings) throws IOException, InterruptedException {
+    public static BridgeApp start(Map<?, ?> settings, MeterRegistry meters) throws IOException, InterruptedException {
         BridgeConfig config = new BridgeConfig(settings);
-        BridgeApp app = new BridgeApp(config, new BridgeMetrics());
+        BridgeApp app = new BridgeApp(config, meters);
         try {
             app.startRoles();
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -59,7 +72,7 @@ public final class BridgeApp implements AutoCloseable {
         try (Admin admin = Admin.create(config.adminProperties())) {
             TopicProvisioner.ensureTopics(admin, config.topics());
             if (config.runsIngress()) {
-                int largest = config.ingressMaxMessageBytes() + BridgeConfig.RECORD_OVERHEAD_BYTES;
+                int largest = config.ingressMaxMessageBytes() + RecordLimits.OVERHEAD_BYTES;
                 TopicProvisioner.retrying(() -> TopicProvisioner.requireMessageSize(admin, Map.of(
                     config.topics().input(), largest, config.topics().deadLetter(), largest)));
             }
@@ -69,16 +82,17 @@ public final class BridgeApp implements AutoCloseable {
         }
         if (config.runsIngress()) {
             Connection nats = connect("ingress");
+            NatsStreams.Input input;
             try {
                 // Also at every start of copying; here, so that a stream that cannot be used stops start-up.
-                NatsStreams.provisionInput(nats.jetStreamManagement(), config);
+                input = NatsStreams.provisionInput(nats.jetStreamManagement(), config);
             } catch (JetStreamApiException e) {
                 throw new IllegalStateException("Could not provision the JetStream input stream "
                     + config.inputStream() + ": " + e.getMessage(), e);
             }
             Ingress ingress = new Ingress(config, nats,
                 () -> new KafkaProducer<>(config.producerProperties(), new StringSerializer(), new ByteArraySerializer()),
-                metrics, new IngressElection(config));
+                new IngressMetrics(meters, input.stream()), new IngressElection(config), Time.SYSTEM);
             this.ingress = ingress;
             running.add(ingress);
             ingress.start();
@@ -96,14 +110,14 @@ public final class BridgeApp implements AutoCloseable {
             Egress egress = new Egress(config, nats,
                 () -> new KafkaConsumer<>(config.consumerProperties(), new StringDeserializer(),
                     new ByteArrayDeserializer()),
-                metrics);
+                new EgressMetrics(meters), Time.SYSTEM);
             running.add(egress);
             egress.start();
         }
     }
 
     private Connection connect(String role) throws IOException, InterruptedException {
-        Connection nats = NatsConnections.connect(config, role);
+        Connection nats = NatsConnections.connect(config.nats(), role);
         connections.add(nats);
         running.add(() -> {
             try {
@@ -132,8 +146,9 @@ public final class BridgeApp implements AutoCloseable {
         return ingressProblem == null ? null : "ingress: " + ingressProblem;
     }
 
-    public BridgeMetrics metrics() {
-        return metrics;
+    /** Where the bridges' meters are registered. */
+    public MeterRegistry meters() {
+        return meters;
     }
 
     public BridgeConfig config() {
@@ -144,7 +159,7 @@ public final class BridgeApp implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         List<AutoCloseable> reversed = new ArrayList<>(running);
-        java.util.Collections.reverse(reversed);
+        Collections.reverse(reversed);
         running.clear();
         for (AutoCloseable closeable : reversed) {
             try {

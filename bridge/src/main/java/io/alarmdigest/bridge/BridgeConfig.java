@@ -1,6 +1,7 @@
 package io.alarmdigest.bridge;
 
 import io.alarmdigest.kafka.PassThrough;
+import io.alarmdigest.kafka.RecordLimits;
 import io.alarmdigest.kafka.TopicSettings;
 import java.time.Duration;
 import java.util.List;
@@ -21,7 +22,6 @@ import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidList;
 import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.config.types.Password;
 
 /**
  * The bridges' settings, each declared once with type, default, validation and description, validated when built;
@@ -35,16 +35,6 @@ import org.apache.kafka.common.config.types.Password;
  */
 public final class BridgeConfig extends AbstractConfig {
     public static final String ROLES = "bridge.roles";
-    public static final String NATS_URLS = "nats.urls";
-    public static final String NATS_USER = "nats.user";
-    public static final String NATS_PASSWORD = "nats.password";
-    public static final String NATS_TOKEN = "nats.token";
-    public static final String NATS_CREDS_FILE = "nats.creds.file";
-    public static final String NATS_TLS = "nats.tls.enabled";
-    public static final String NATS_CONNECTION_NAME = "nats.connection.name";
-    public static final String STATUS_SUBJECT = "nats.subject.alarm-status-changed";
-    public static final String REQUEST_SUBJECT = "nats.subject.send-alarm-digest";
-    public static final String DIGEST_SUBJECT = "nats.subject.alarm-digest";
     public static final String INPUT_STREAM = "nats.input.stream";
     public static final String INPUT_STREAM_MAX_BYTES = "nats.input.stream.max.bytes";
     public static final String INPUT_STREAM_MAX_MESSAGES = "nats.input.stream.max.messages";
@@ -74,10 +64,6 @@ public final class BridgeConfig extends AbstractConfig {
     public static final String INGRESS = "ingress";
     public static final String EGRESS = "egress";
 
-    /** Room in a Kafka record for the key, the nats-* headers and the record overhead. */
-    static final int RECORD_OVERHEAD_BYTES = 16 * 1024;
-    private static final int DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
-
     /**
      * The producer's delivery timeout: shorter than Kafka's two minutes, so that a transaction whose records a broker
      * restart left stuck fails and is replayed from the committed position soon.
@@ -92,29 +78,9 @@ public final class BridgeConfig extends AbstractConfig {
      */
     static final long DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
 
-    private static final long MINUTE_MS = 60_000;
-    private static final long HOUR_MS = 60 * MINUTE_MS;
-    private static final long DAY_MS = 24 * HOUR_MS;
-
-    public static final ConfigDef DEFINITION = TopicSettings.define(new ConfigDef())
+    public static final ConfigDef DEFINITION = NatsSettings.define(TopicSettings.define(new ConfigDef()))
         .define(ROLES, Type.LIST, List.of(INGRESS, EGRESS), ValidList.in(INGRESS, EGRESS), Importance.HIGH,
             "Which halves run: ingress (NATS to Kafka), egress (Kafka to NATS), or both.")
-        .define(NATS_URLS, Type.LIST, List.of("nats://127.0.0.1:4222"), Importance.HIGH,
-            "NATS servers, comma-separated (nats://, tls://). The client reconnects for ever, to any of them.")
-        .define(NATS_USER, Type.STRING, null, Importance.MEDIUM, "NATS user name (with nats.password).")
-        .define(NATS_PASSWORD, Type.PASSWORD, null, Importance.MEDIUM, "NATS password.")
-        .define(NATS_TOKEN, Type.PASSWORD, null, Importance.MEDIUM, "NATS token.")
-        .define(NATS_CREDS_FILE, Type.STRING, null, Importance.MEDIUM, "NATS credentials file (JWT and NKey seed).")
-        .define(NATS_TLS, Type.BOOLEAN, false, Importance.MEDIUM,
-            "Require TLS to NATS, trusting the JVM's trust store (javax.net.ssl.* system properties).")
-        .define(NATS_CONNECTION_NAME, Type.STRING, "alarm-digest-bridge", Importance.LOW,
-            "Connection name shown by the NATS server's monitoring.")
-        .define(STATUS_SUBJECT, Type.STRING, "AlarmStatusChanged", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
-            "NATS subject of AlarmStatusChanged events.")
-        .define(REQUEST_SUBJECT, Type.STRING, "SendAlarmDigest", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
-            "NATS subject of SendAlarmDigest requests.")
-        .define(DIGEST_SUBJECT, Type.STRING, "AlarmDigest", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
-            "NATS subject the digests are published on.")
         .define(INPUT_STREAM, Type.STRING, "ALARM_DIGEST_INPUT", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
             "JetStream stream that captures the two input subjects (created or updated at start; if another "
                 + "stream already captures exactly them, that one is used).")
@@ -137,9 +103,9 @@ public final class BridgeConfig extends AbstractConfig {
             "JetStream stream of the published digests.")
         .define(DIGEST_STREAM_MAX_BYTES, Type.LONG, 1024L * 1024 * 1024, Range.atLeast(-1), Importance.MEDIUM,
             "Most bytes the digest stream keeps (-1: no limit); the oldest go first.")
-        .define(DIGEST_STREAM_MAX_AGE_MS, Type.LONG, 7 * DAY_MS, Range.atLeast(0), Importance.MEDIUM,
+        .define(DIGEST_STREAM_MAX_AGE_MS, Type.LONG, Duration.ofDays(7).toMillis(), Range.atLeast(0), Importance.MEDIUM,
             "Oldest digest the digest stream keeps (0: no limit).")
-        .define(DIGEST_STREAM_DUPLICATE_WINDOW_MS, Type.LONG, HOUR_MS, Range.atLeast(1000), Importance.MEDIUM,
+        .define(DIGEST_STREAM_DUPLICATE_WINDOW_MS, Type.LONG, Duration.ofHours(1).toMillis(), Range.atLeast(1000), Importance.MEDIUM,
             "How long the digest stream remembers a Nats-Msg-Id; longer than the worst egress recovery, so that "
                 + "a re-publication after a crash is dropped.")
         .define(DIGEST_STREAM_REPLICAS, Type.INT, 1, Range.between(1, 5), Importance.MEDIUM,
@@ -154,7 +120,7 @@ public final class BridgeConfig extends AbstractConfig {
         .define(INGRESS_INSTANCE_ID, Type.STRING, "", Importance.MEDIUM,
             "This ingress's static member id in that group: unique per instance and the same across its restarts, "
                 + "so that a restarted ingress takes its place back at once. Empty: the host name.")
-        .define(INGRESS_SESSION_TIMEOUT_MS, Type.LONG, 10_000L, Range.between(1000, 30 * MINUTE_MS), Importance.MEDIUM,
+        .define(INGRESS_SESSION_TIMEOUT_MS, Type.LONG, 10_000L, Range.between(1000, Duration.ofMinutes(30).toMillis()), Importance.MEDIUM,
             "A standby ingress takes over this long after the active one stopped answering (the election group's "
                 + "session timeout; the broker's group.min.session.timeout.ms must allow it).")
         .define(INGRESS_TRANSACTIONAL_ID_PREFIX, Type.STRING, "alarm-digest-ingress", new ConfigDef.NonEmptyString(),
@@ -186,49 +152,31 @@ public final class BridgeConfig extends AbstractConfig {
             "How long a graceful stop may take: in-flight messages are finished, acknowledged or committed.");
 
     private final TopicSettings topics;
-    private final boolean kafkaRequired;
+    private final NatsSettings nats;
     private final Map<String, Object> kafkaSettings;
 
     public BridgeConfig(Map<?, ?> settings) {
-        this(settings, true);
-    }
-
-    /**
-     * The settings of a NATS client that is not a bridge (the command line's {@code publish} and {@code watch}):
-     * validated alike, but no Kafka address is needed.
-     */
-    public static BridgeConfig forNatsClient(Map<?, ?> settings) {
-        return new BridgeConfig(settings, false);
-    }
-
-    private BridgeConfig(Map<?, ?> settings, boolean kafkaRequired) {
         super(DEFINITION, settings, false);
-        this.kafkaRequired = kafkaRequired;
         this.topics = TopicSettings.from(this);
+        this.nats = NatsSettings.from(this);
         this.kafkaSettings = PassThrough.notDefinedIn(DEFINITION, settings);
         validateTogether();
     }
 
     private void validateTogether() {
-        if (kafkaRequired && !kafkaSettings.containsKey(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)) {
+        if (!kafkaSettings.containsKey(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)) {
             throw new ConfigException("Missing required configuration \"" + CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG
                 + "\" which has no default value.");
         }
         if (getList(ROLES).isEmpty()) {
             throw new ConfigException(ROLES, getList(ROLES), "must name ingress, egress or both");
         }
-        if (getString(NATS_USER) != null && getPassword(NATS_PASSWORD) == null) {
-            throw new ConfigException(NATS_PASSWORD, null, "is required with " + NATS_USER);
-        }
-        if (getString(STATUS_SUBJECT).equals(getString(REQUEST_SUBJECT))) {
-            throw new ConfigException(REQUEST_SUBJECT, getString(REQUEST_SUBJECT),
-                "must differ from " + STATUS_SUBJECT);
-        }
         int maxRequestSize = Integer.parseInt(String.valueOf(producerProperties()
-            .getOrDefault(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, DEFAULT_MAX_REQUEST_SIZE)));
-        if (ingressMaxMessageBytes() + RECORD_OVERHEAD_BYTES > maxRequestSize) {
+            .getOrDefault(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, RecordLimits.DEFAULT_MAX_REQUEST_SIZE)));
+        if (ingressMaxMessageBytes() > RecordLimits.largestValue(maxRequestSize)) {
             throw new ConfigException(INGRESS_MAX_MESSAGE_BYTES, ingressMaxMessageBytes(), "must leave "
-                + RECORD_OVERHEAD_BYTES + " bytes under the producer's max.request.size (" + maxRequestSize + ")");
+                + RecordLimits.OVERHEAD_BYTES + " bytes under the producer's max.request.size (" + maxRequestSize
+                + ")");
         }
         long transactionTimeout = Long.parseLong(String.valueOf(
             producerProperties().get(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG)));
@@ -251,44 +199,20 @@ public final class BridgeConfig extends AbstractConfig {
         return getList(ROLES).contains(EGRESS);
     }
 
-    public List<String> natsUrls() {
-        return getList(NATS_URLS);
-    }
-
-    public String natsUser() {
-        return getString(NATS_USER);
-    }
-
-    public Password natsPassword() {
-        return getPassword(NATS_PASSWORD);
-    }
-
-    public Password natsToken() {
-        return getPassword(NATS_TOKEN);
-    }
-
-    public String natsCredsFile() {
-        return getString(NATS_CREDS_FILE);
-    }
-
-    public boolean natsTls() {
-        return getBoolean(NATS_TLS);
-    }
-
-    public String natsConnectionName() {
-        return getString(NATS_CONNECTION_NAME);
+    public NatsSettings nats() {
+        return nats;
     }
 
     public String statusSubject() {
-        return getString(STATUS_SUBJECT);
+        return nats.statusSubject();
     }
 
     public String requestSubject() {
-        return getString(REQUEST_SUBJECT);
+        return nats.requestSubject();
     }
 
     public String digestSubject() {
-        return getString(DIGEST_SUBJECT);
+        return nats.digestSubject();
     }
 
     public String inputStream() {

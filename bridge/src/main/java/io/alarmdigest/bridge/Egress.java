@@ -1,14 +1,12 @@
 package io.alarmdigest.bridge;
 
 import io.alarmdigest.logging.RateLimitedLog;
-import io.alarmdigest.model.HeaderNames;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.PublishAck;
 import io.nats.client.impl.Headers;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,7 +27,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.RetriableException;
-import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +48,8 @@ final class Egress implements AutoCloseable {
     private final BridgeConfig config;
     private final Connection nats;
     private final Supplier<Consumer<String, byte[]>> consumers;
-    private final BridgeMetrics metrics;
+    private final EgressMetrics metrics;
+    private final Time time;
     private final JetStream jetStream;
     private final RateLimitedLog log = new RateLimitedLog(LOG);
     private final Thread thread;
@@ -60,12 +59,13 @@ final class Egress implements AutoCloseable {
      * @param consumers makes the Kafka consumer; a new one after an unexpected error, so that reading resumes from
      *     the last committed offset and nothing polled but unpublished is skipped
      */
-    Egress(BridgeConfig config, Connection nats, Supplier<Consumer<String, byte[]>> consumers, BridgeMetrics metrics)
-        throws IOException {
+    Egress(BridgeConfig config, Connection nats, Supplier<Consumer<String, byte[]>> consumers, EgressMetrics metrics,
+           Time time) throws IOException {
         this.config = config;
         this.nats = nats;
         this.consumers = consumers;
         this.metrics = metrics;
+        this.time = time;
         this.jetStream = config.digestStreamEnabled() ? nats.jetStream() : null;
         this.thread = new Thread(this::run, "alarm-digest-egress");
     }
@@ -124,21 +124,16 @@ final class Egress implements AutoCloseable {
                 if (!running) {
                     return false;
                 }
-                metrics.increment(BridgeMetrics.EGRESS_RETRIES);
+                metrics.retried();
                 Duration wait = backoff.next();
                 log.warn("publish", "NATS did not confirm digest {} ; publishing it again in {} ms",
-                    digestId(batch.get(confirmed)), wait.toMillis());
+                    DigestMessages.digestId(batch.get(confirmed)), wait.toMillis());
                 TimeUnit.MILLISECONDS.sleep(wait.toMillis());
             }
         }
         return true;
     }
 
-    /**
-     * JetStream publications, one at a time, each confirmed before the next, so that the stream holds the parts in
-     * partition order even when one has to be published again; returns the index of the first record not
-     * confirmed.
-     */
     /**
      * Publishes in waves: each wave sends, without waiting, the next records up to one of a user who already has a
      * record in the wave (at most {@value #WAVE} records), then waits for all their acknowledgements. One user's
@@ -171,12 +166,7 @@ final class Egress implements AutoCloseable {
                 ConsumerRecord<String, byte[]> record = batch.get(waveStart + i);
                 try {
                     PublishAck ack = acks.get(i).get(config.egressPublishTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                    if (ack.isDuplicate()) {
-                        metrics.increment(BridgeMetrics.EGRESS_DUPLICATES_DROPPED);
-                    } else {
-                        metrics.digestLatency(System.currentTimeMillis() - record.timestamp());
-                    }
-                    metrics.increment(BridgeMetrics.EGRESS_OUT);
+                    metrics.published(ack.isDuplicate(), latency(record));
                 } catch (ExecutionException | TimeoutException e) {
                     // No acknowledgement in time, or an error (wrong stream, not connected): tried again from here.
                     log.warn("jetstream", "JetStream publication failed: {}",
@@ -189,9 +179,9 @@ final class Egress implements AutoCloseable {
     }
 
     private CompletableFuture<PublishAck> publishAsync(ConsumerRecord<String, byte[]> record) {
-        Headers headers = natsHeaders(record);
+        Headers headers = DigestMessages.headers(record);
         PublishOptions options = PublishOptions.builder()
-            .messageId(headers.getFirst("Nats-Msg-Id"))
+            .messageId(DigestMessages.messageId(headers))
             .expectedStream(config.digestStream())
             .streamTimeout(config.egressPublishTimeout())
             .build();
@@ -203,7 +193,7 @@ final class Egress implements AutoCloseable {
         for (int i = from; i < batch.size(); i++) {
             ConsumerRecord<String, byte[]> record = batch.get(i);
             try {
-                nats.publish(config.digestSubject(), natsHeaders(record), record.value());
+                nats.publish(config.digestSubject(), DigestMessages.headers(record), record.value());
             } catch (RuntimeException e) {
                 log.warn("core", "NATS publication failed: {}", e.toString());
                 return from;
@@ -215,12 +205,15 @@ final class Egress implements AutoCloseable {
             log.warn("flush", "NATS did not answer the flush: {}", e.toString());
             return from;
         }
-        long now = System.currentTimeMillis();
         for (int i = from; i < batch.size(); i++) {
-            metrics.increment(BridgeMetrics.EGRESS_OUT);
-            metrics.digestLatency(now - batch.get(i).timestamp());
+            metrics.published(false, latency(batch.get(i)));
         }
         return batch.size();
+    }
+
+    /** From the request's NATS stored time, which the digest record carries as its timestamp, to now. */
+    private Duration latency(ConsumerRecord<String, byte[]> record) {
+        return Duration.ofMillis(time.milliseconds() - record.timestamp());
     }
 
     private void commit(Consumer<String, byte[]> consumer, List<ConsumerRecord<String, byte[]>> batch) {
@@ -239,28 +232,6 @@ final class Egress implements AutoCloseable {
             // Kafka is slow or away: the next commit covers these offsets, or a restart publishes them again.
             log.warn("commit", "Egress could not commit yet ({}); the next commit covers it", e.toString());
         }
-    }
-
-    /** The contract's NATS headers, from the record's digest headers (or its Kafka position, lacking those). */
-    static Headers natsHeaders(ConsumerRecord<String, byte[]> record) {
-        String id = digestId(record);
-        String part = header(record, HeaderNames.DIGEST_PART, "1");
-        String parts = header(record, HeaderNames.DIGEST_PARTS, "1");
-        return new Headers()
-            .put(HeaderNames.NATS_DIGEST_ID, id)
-            .put(HeaderNames.NATS_DIGEST_PART, part)
-            .put(HeaderNames.NATS_DIGEST_PARTS, parts)
-            .put("Nats-Msg-Id", id + "#" + part);
-    }
-
-    private static String digestId(ConsumerRecord<String, byte[]> record) {
-        return header(record, HeaderNames.DIGEST_ID,
-            "kafka:" + record.topic() + ":" + record.partition() + ":" + record.offset());
-    }
-
-    private static String header(ConsumerRecord<String, byte[]> record, String key, String fallback) {
-        Header header = record.headers().lastHeader(key);
-        return header == null || header.value() == null ? fallback : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.alarmdigest.bridge;
 import io.alarmdigest.bridge.InputRecords.Copy;
 import io.alarmdigest.bridge.InputRecords.StreamMessage;
 import io.alarmdigest.logging.RateLimitedLog;
+import io.alarmdigest.model.DlqReason;
 import io.alarmdigest.model.Rfc3339;
 import io.nats.client.ConsumeOptions;
 import io.nats.client.Connection;
@@ -19,6 +20,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -34,6 +36,7 @@ import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,7 +83,8 @@ final class Ingress implements AutoCloseable {
     private final Connection nats;
     private final JetStreamManagement jsm;
     private final Supplier<Producer<String, byte[]>> producers;
-    private final BridgeMetrics metrics;
+    private final IngressMetrics metrics;
+    private final Time time;
     private final IngressElection election;
     private final RateLimitedLog log = new RateLimitedLog(LOG);
     /** Sequences whose input record Kafka refused for good; the next attempt writes them as dead letters. */
@@ -94,16 +98,16 @@ final class Ingress implements AutoCloseable {
     /**
      * @param producers makes a transactional producer with the stream's transactional id; a new one for each term
      */
-    Ingress(BridgeConfig config, Connection nats, Supplier<Producer<String, byte[]>> producers, BridgeMetrics metrics,
-            IngressElection election) throws IOException {
+    Ingress(BridgeConfig config, Connection nats, Supplier<Producer<String, byte[]>> producers, IngressMetrics metrics,
+            IngressElection election, Time time) throws IOException {
         this.config = config;
         this.nats = nats;
         this.jsm = nats.jetStreamManagement();
         this.producers = producers;
         this.metrics = metrics;
         this.election = election;
+        this.time = time;
         this.thread = new Thread(this::run, "alarm-digest-ingress");
-        metrics.gauge(BridgeMetrics.INGRESS_ACTIVE, 0);
     }
 
     void start() {
@@ -127,24 +131,24 @@ final class Ingress implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             } catch (StreamReplaced e) {
-                metrics.increment(BridgeMetrics.INGRESS_RESTARTS);
+                metrics.restarted();
                 LOG.warn("Ingress starts again: {}", e.getMessage());
             } catch (Exception e) {
                 if (fenced(e)) {
-                    metrics.increment(BridgeMetrics.INGRESS_FENCED);
+                    metrics.fenced();
                     LOG.warn("Ingress {} was fenced: another ingress initialised transactional id {} ({}). Nothing it "
                         + "held is written; it stands by until the group elects it again", config.ingressInstanceId(),
                         config.ingressTransactionalId(), e.toString());
                     election.fenced();
                     continue;
                 }
-                metrics.increment(BridgeMetrics.INGRESS_RESTARTS);
+                metrics.restarted();
                 Duration wait = backoff.next();
                 log.warn("term", "Ingress dropped what it held and starts again from the committed position in {} ms, "
                     + "after: {}", wait.toMillis(), describe(e));
                 sleep(wait);
             } finally {
-                metrics.gauge(BridgeMetrics.INGRESS_ACTIVE, 0);
+                metrics.active(false);
                 setInTerm(false);
             }
         }
@@ -165,7 +169,7 @@ final class Ingress implements AutoCloseable {
         private long expected;
         private long lastConsumerSequence;
         private long purgedBelow;
-        private long lastPurgeNanos = System.nanoTime();
+        private long lastPurgeNanos = time.nanoseconds();
         private long lastStateNanos;
         private long reconnectsAtStart;
 
@@ -176,7 +180,7 @@ final class Ingress implements AutoCloseable {
         private Instant batchLastStored;
         private long openedNanos;
         private final Map<String, Long> batchBySubject = new HashMap<>();
-        private int batchDeadLetters;
+        private final Map<DlqReason, Long> batchDeadLetters = new EnumMap<>(DlqReason.class);
 
         Term() {
             this.producer = producers.get();
@@ -210,8 +214,8 @@ final class Ingress implements AutoCloseable {
             Resume resume = resumeAt(position, info.getStreamState());
             committed = resume.base();
             purgedBelow = Math.max(1, info.getStreamState().getFirstSequence());
-            metrics.gauge(BridgeMetrics.INGRESS_POSITION, committed.lastSequence());
-            metrics.gauge(BridgeMetrics.INGRESS_PURGED_UP_TO, purgedBelow - 1);
+            metrics.position(committed.lastSequence());
+            metrics.purgedUpTo(purgedBelow - 1);
             recordStreamState(info);
             OrderedConsumerConfiguration from = new OrderedConsumerConfiguration();
             if (resume.afterStored() == null) {
@@ -223,7 +227,7 @@ final class Ingress implements AutoCloseable {
                     .startTime(resume.afterStored().plusNanos(1).atZone(ZoneOffset.UTC));
             }
             messages = openConsumer(from);
-            metrics.gauge(BridgeMetrics.INGRESS_ACTIVE, 1);
+            metrics.active(true);
             LOG.info("Ingress {} active: copying stream {} from {} (committed position: {})",
                 config.ingressInstanceId(), input.stream(), resume.afterStored() == null ? "sequence " + expected
                     : "the first message stored after " + Rfc3339.format(resume.afterStored()), committed);
@@ -260,7 +264,7 @@ final class Ingress implements AutoCloseable {
             }
             StreamPosition at = position.get();
             if (!at.created().equals(input.created())) {
-                metrics.increment(BridgeMetrics.INGRESS_STREAM_RECREATED);
+                metrics.streamRecreated();
                 LOG.warn("Stream {} was created at {}, but the committed position ({}) is of a stream created at {}: "
                     + "it was deleted and created anew. Copying the new stream from its first message (sequence {}); "
                     + "what the old one held and had not been copied is gone", input.stream(), input.created(), at,
@@ -268,7 +272,7 @@ final class Ingress implements AutoCloseable {
                 return fromStart;
             }
             if (last < at.lastSequence()) {
-                metrics.increment(BridgeMetrics.INGRESS_STREAM_ROLLBACKS);
+                metrics.streamRolledBack();
                 LOG.error("Stream {} ends at sequence {}, below the committed position {}: the NATS server lost "
                     + "{} messages it had acknowledged (a crash before they reached the disk: run the stream with 3 "
                     + "replicas or the server with sync: always). New messages take those sequences again; copying "
@@ -299,7 +303,7 @@ final class Ingress implements AutoCloseable {
                         input.stream());
                     return;
                 }
-                long left = open ? openedNanos + maxNanos - System.nanoTime() : IDLE_WAIT.toNanos();
+                long left = open ? openedNanos + maxNanos - time.nanoseconds() : IDLE_WAIT.toNanos();
                 Message message = left <= 0 ? null
                     : messages.nextMessage(Duration.ofNanos(Math.max(left, MIN_WAIT.toNanos())));
                 if (message != null) {
@@ -307,7 +311,7 @@ final class Ingress implements AutoCloseable {
                 }
                 if (open && (batchMessages >= config.ingressTransactionMaxMessages()
                     || batchBytes >= config.ingressTransactionMaxBytes()
-                    || System.nanoTime() - openedNanos >= maxNanos)) {
+                    || time.nanoseconds() - openedNanos >= maxNanos)) {
                     commit();
                 }
                 if (!open) {
@@ -336,7 +340,7 @@ final class Ingress implements AutoCloseable {
             }
             if (sequence > expected) {
                 long missing = sequence - expected;
-                metrics.add(BridgeMetrics.INGRESS_SEQUENCE_GAPS, missing);
+                metrics.sequenceGap(missing);
                 LOG.error("Stream {} skipped {} message(s), sequences {} to {}: they left the stream before they were "
                     + "copied (deleted, purged by someone else, or dropped by a limit) and are lost to the service",
                     input.stream(), missing, expected, sequence - 1);
@@ -349,7 +353,7 @@ final class Ingress implements AutoCloseable {
             if (!open) {
                 producer.beginTransaction();
                 open = true;
-                openedNanos = System.nanoTime();
+                openedNanos = time.nanoseconds();
             }
             producer.send(copy.record(), (metadata, error) -> {
                 if (error != null) {
@@ -368,7 +372,7 @@ final class Ingress implements AutoCloseable {
             if (copy.deadLettered() == null) {
                 batchBySubject.merge(next.subject(), 1L, Long::sum);
             } else {
-                batchDeadLetters++;
+                batchDeadLetters.merge(copy.deadLettered().reason(), 1L, Long::sum);
                 log.warn(copy.deadLettered().reason().code(), "Dead-lettering the message on {} (stream {} sequence "
                     + "{}): {}", next.subject(), input.stream(), sequence, copy.deadLettered().headerValue());
             }
@@ -384,22 +388,15 @@ final class Ingress implements AutoCloseable {
             });
             // Throws if any record failed: the transaction is then aborted by the next term's initTransactions.
             producer.commitTransaction();
-            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openedNanos);
+            Duration took = Duration.ofNanos(time.nanoseconds() - openedNanos);
             committed = reached;
             refusedByKafka.removeIf(sequence -> sequence <= reached.lastSequence());
-            metrics.gauge(BridgeMetrics.INGRESS_POSITION, reached.lastSequence());
-            metrics.gauge(BridgeMetrics.INGRESS_LAST_TRANSACTION_MESSAGES, batchMessages);
-            metrics.gauge(BridgeMetrics.INGRESS_LAST_TRANSACTION_MILLIS, tookMs);
-            metrics.increment(BridgeMetrics.INGRESS_TRANSACTIONS);
-            metrics.add(BridgeMetrics.INGRESS_TRANSACTION_MESSAGES, batchMessages);
-            metrics.add(BridgeMetrics.INGRESS_TRANSACTION_MILLIS, tookMs);
-            batchBySubject.forEach((subject, count) -> metrics.add(BridgeMetrics.INGRESS_IN + subject, count));
-            metrics.add(BridgeMetrics.INGRESS_DEAD_LETTERS, batchDeadLetters);
+            metrics.committed(batchBySubject, batchDeadLetters, batchMessages, took, reached.lastSequence());
             open = false;
             batchMessages = 0;
             batchBytes = 0;
             batchBySubject.clear();
-            batchDeadLetters = 0;
+            batchDeadLetters.clear();
         }
 
         /**
@@ -409,8 +406,8 @@ final class Ingress implements AutoCloseable {
          */
         private void housekeeping() {
             try {
-                if (System.nanoTime() - lastStateNanos > STREAM_STATE_INTERVAL.toNanos()) {
-                    lastStateNanos = System.nanoTime();
+                if (time.nanoseconds() - lastStateNanos > STREAM_STATE_INTERVAL.toNanos()) {
+                    lastStateNanos = time.nanoseconds();
                     StreamInfo info = jsm.getStreamInfo(input.stream());
                     requireSameStream(info);
                     recordStreamState(info);
@@ -439,15 +436,15 @@ final class Ingress implements AutoCloseable {
                 return;
             }
             boolean due = now || upTo - purgedBelow + 1 >= config.ingressPurgeEveryMessages()
-                || System.nanoTime() - lastPurgeNanos >= config.ingressPurgeInterval().toNanos();
+                || time.nanoseconds() - lastPurgeNanos >= config.ingressPurgeInterval().toNanos();
             if (!due) {
                 return;
             }
-            lastPurgeNanos = System.nanoTime();
+            lastPurgeNanos = time.nanoseconds();
             requireSameStream(jsm.getStreamInfo(input.stream()));
             jsm.purgeStream(input.stream(), PurgeOptions.builder().sequence(upTo + 1).build());
             purgedBelow = upTo + 1;
-            metrics.gauge(BridgeMetrics.INGRESS_PURGED_UP_TO, upTo);
+            metrics.purgedUpTo(upTo);
             LOG.debug("Purged stream {} up to sequence {}", input.stream(), upTo);
             if (!running) {
                 return;
@@ -464,7 +461,7 @@ final class Ingress implements AutoCloseable {
         private void requireSameStream(StreamInfo info) {
             String created = Rfc3339.format(info.getCreateTime().toInstant());
             if (!created.equals(input.created())) {
-                metrics.increment(BridgeMetrics.INGRESS_STREAM_RECREATED);
+                metrics.streamRecreated();
                 throw new StreamReplaced("stream " + input.stream() + " was created anew at " + created + " while "
                     + "the ingress copied the one created at " + input.created());
             }
@@ -476,7 +473,7 @@ final class Ingress implements AutoCloseable {
         }
 
         private void recordStreamState(StreamInfo info) {
-            lastStateNanos = System.nanoTime();
+            lastStateNanos = time.nanoseconds();
             Ingress.this.recordStreamState(info);
         }
 
@@ -506,11 +503,7 @@ final class Ingress implements AutoCloseable {
         StreamState state = info.getStreamState();
         long maxBytes = info.getConfiguration().getMaxBytes();
         long maxMessages = info.getConfiguration().getMaxMsgs();
-        metrics.gauge(BridgeMetrics.INPUT_STREAM_MESSAGES, state.getMsgCount());
-        metrics.gauge(BridgeMetrics.INPUT_STREAM_BYTES, state.getByteCount());
-        metrics.gauge(BridgeMetrics.INPUT_STREAM_MAX_MESSAGES, maxMessages);
-        metrics.gauge(BridgeMetrics.INPUT_STREAM_MAX_BYTES, maxBytes);
-        metrics.gauge(BridgeMetrics.INPUT_STREAM_LAST_SEQUENCE, state.getLastSequence());
+        metrics.streamState(state.getMsgCount(), state.getByteCount(), maxMessages, maxBytes, state.getLastSequence());
         double fill = Math.max(maxBytes > 0 ? (double) state.getByteCount() / maxBytes : 0,
             maxMessages > 0 ? (double) state.getMsgCount() / maxMessages : 0);
         if (fill >= FULL_WARNING) {
@@ -523,16 +516,10 @@ final class Ingress implements AutoCloseable {
 
     /** Waits (up to {@code timeout}) until no term runs: for the election, before it gives the partition up. */
     private void awaitTermEnd(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (termMonitor) {
-            while (inTerm) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    LOG.warn("Ingress did not finish its transaction within {}; the next ingress aborts it", timeout);
-                    return;
-                }
-                TimeUnit.NANOSECONDS.timedWait(termMonitor, left);
-            }
+        try {
+            time.waitObject(termMonitor, () -> !inTerm, time.milliseconds() + timeout.toMillis());
+        } catch (TimeoutException e) {
+            LOG.warn("Ingress did not finish its transaction within {}; the next ingress aborts it", timeout);
         }
     }
 
@@ -595,8 +582,7 @@ final class Ingress implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         running = false;
-        long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
-        thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        thread.join(Math.max(1, config.shutdownTimeout().toMillis()));
         if (thread.isAlive()) {
             LOG.warn("Ingress did not stop within {}; what it had not committed is copied again by the next one",
                 config.shutdownTimeout());

@@ -1,19 +1,16 @@
 package io.alarmdigest.bridge;
 
+import io.alarmdigest.kafka.DeadLetter;
+import io.alarmdigest.kafka.InputHeaders;
 import io.alarmdigest.model.DlqReason;
-import io.alarmdigest.model.HeaderNames;
 import io.alarmdigest.model.Ids;
 import io.alarmdigest.model.InvalidMessageException;
 import io.alarmdigest.model.MessageType;
-import io.alarmdigest.model.Rfc3339;
 import io.nats.client.Message;
 import io.nats.client.impl.NatsJetStreamMetaData;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Arrays;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * The Kafka records the ingress writes for the messages of one input stream: a message of either subject becomes a
@@ -85,29 +82,15 @@ final class InputRecords {
 
     private ProducerRecord<String, byte[]> deadLetter(StreamMessage message, MessageType type,
                                                       InvalidMessageException problem, int maxBytes) {
-        byte[] payload = message.payload();
-        Headers headers = natsHeaders(message, type);
-        headers.add(HeaderNames.DLQ_REASON, utf8(problem.headerValue()));
-        headers.add(HeaderNames.DLQ_SOURCE, utf8(message.subject()));
-        if (payload.length > maxBytes) {
-            headers.add(HeaderNames.DLQ_TRUNCATED_FROM, utf8(Integer.toString(payload.length)));
-            payload = Arrays.copyOf(payload, maxBytes);
-        }
+        DeadLetter letter = DeadLetter.of(natsHeaders(message, type), message.payload(), problem, message.subject(),
+            maxBytes);
         return new ProducerRecord<>(config.topics().deadLetter(), null, message.storedAt().toEpochMilli(), null,
-            payload, headers);
+            letter.value(), letter.headers());
     }
 
     private Headers natsHeaders(StreamMessage message, MessageType type) {
-        Headers headers = new RecordHeaders();
-        if (type != null) {
-            headers.add(HeaderNames.MESSAGE_TYPE, utf8(type.headerValue()));
-        }
-        headers.add(HeaderNames.NATS_SUBJECT, utf8(message.subject()));
-        headers.add(HeaderNames.NATS_STREAM, utf8(input.stream()));
-        headers.add(HeaderNames.NATS_STREAM_CREATED, utf8(input.created()));
-        headers.add(HeaderNames.NATS_STREAM_SEQ, utf8(Long.toString(message.sequence())));
-        headers.add(HeaderNames.NATS_TIMESTAMP, utf8(Rfc3339.format(message.storedAt())));
-        return headers;
+        return InputHeaders.of(type, message.subject(), input.stream(), input.created(), message.sequence(),
+            message.storedAt());
     }
 
     private MessageType typeOf(String subject) {
@@ -120,7 +103,4 @@ final class InputRecords {
         return null;
     }
 
-    private static byte[] utf8(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
-    }
 }

@@ -17,7 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Connects to NATS the one way the bridges do: every configured server, reconnecting for ever with jittered
+ * Connects to NATS the one way every client of the service does (the bridges, {@code publish}, {@code watch}): every
+ * configured server, reconnecting for ever with jittered
  * backoff, credentials from the settings, a listener that logs connection changes and a rate-limited error
  * listener. Secrets never reach the log: URLs are logged without their user info.
  */
@@ -37,17 +38,17 @@ public final class NatsConnections {
      *
      * @param role named in the connection name and the logs, e.g. {@code ingress}
      */
-    public static Connection connect(BridgeConfig config, String role) throws IOException, InterruptedException {
+    public static Connection connect(NatsSettings config, String role) throws IOException, InterruptedException {
         Options options = options(config, role);
         LOG.info("Connecting {} to NATS at {}", role, redacted(config));
         return Nats.connectReconnectOnConnect(options);
     }
 
-    static Options options(BridgeConfig config, String role) {
+    static Options options(NatsSettings config, String role) {
         RateLimitedLog errors = new RateLimitedLog(LOG);
         Options.Builder builder = new Options.Builder()
-            .servers(config.natsUrls().toArray(new String[0]))
-            .connectionName(config.natsConnectionName() + "-" + role)
+            .servers(config.urls().toArray(new String[0]))
+            .connectionName(config.connectionName() + "-" + role)
             .connectionTimeout(CONNECTION_TIMEOUT)
             .maxReconnects(-1)
             .reconnectWait(RECONNECT_WAIT)
@@ -55,20 +56,20 @@ public final class NatsConnections {
             .reconnectBufferSize(RECONNECT_BUFFER_BYTES)
             .connectionListener(new Listener(role))
             .errorListener(new Errors(role, errors));
-        if (config.natsUser() != null) {
-            builder.userInfo(config.natsUser().toCharArray(), config.natsPassword().value().toCharArray());
+        if (config.user() != null) {
+            builder.userInfo(config.user().toCharArray(), config.password().value().toCharArray());
         }
-        if (config.natsToken() != null) {
-            builder.token(config.natsToken().value().toCharArray());
+        if (config.token() != null) {
+            builder.token(config.token().value().toCharArray());
         }
-        if (config.natsCredsFile() != null) {
-            builder.authHandler(Nats.credentials(config.natsCredsFile()));
+        if (config.credsFile() != null) {
+            builder.authHandler(Nats.credentials(config.credsFile()));
         }
-        if (config.natsTls()) {
+        if (config.tls()) {
             try {
                 builder.secure();
             } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("TLS to NATS (" + BridgeConfig.NATS_TLS + ") is not available in this "
+                throw new IllegalStateException("TLS to NATS (" + NatsSettings.TLS + ") is not available in this "
                     + "JVM: " + e.getMessage(), e);
             }
         }
@@ -76,8 +77,8 @@ public final class NatsConnections {
     }
 
     /** The server URLs as they may be logged: without user and password. */
-    public static String redacted(BridgeConfig config) {
-        return config.natsUrls().stream().map(NatsConnections::redact).collect(Collectors.joining(","));
+    public static String redacted(NatsSettings config) {
+        return config.urls().stream().map(NatsConnections::redact).collect(Collectors.joining(","));
     }
 
     static String redact(String url) {

@@ -95,10 +95,15 @@ class BridgeConfigTest {
     @Test
     void shouldNeverLogNatsCredentials() {
         String redacted = NatsConnections.redacted(new BridgeConfig(settings("nats.urls",
-            "nats://alice:s3cret@nats-1:4222,tls://token-xyz@nats-2:4443", "nats.password", "pw", "nats.user", "u")));
+            "nats://alice:s3cret@nats-1:4222,tls://token-xyz@nats-2:4443", "nats.password", "pw", "nats.user", "u"))
+            .nats());
         assertFalse(redacted.contains("s3cret") || redacted.contains("alice") || redacted.contains("token-xyz"),
             redacted);
         assertTrue(redacted.contains("nats-1:4222") && redacted.contains("nats-2:4443"), redacted);
         assertFalse(new BridgeConfig(settings("nats.password", "pw", "nats.user", "u")).toString().contains("pw"));
+        NatsSettings nats = NatsSettings.of(Map.of("nats.urls", "nats://alice:s3cret@nats-1:4222", "nats.user", "u",
+            "nats.password", "pw", "nats.token", "token-xyz"));
+        assertFalse(nats.toString().contains("pw") || nats.toString().contains("s3cret")
+            || nats.toString().contains("token-xyz"), nats.toString());
     }
 }

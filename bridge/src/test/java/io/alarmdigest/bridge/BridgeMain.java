@@ -1,7 +1,14 @@
 package io.alarmdigest.bridge;
 
+import io.alarmdigest.testing.JavaProcess;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -10,8 +17,18 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class BridgeMain {
     static final String READY = "bridge process ready";
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
     private BridgeMain() {
+    }
+
+    /** Starts a bridge with {@code settings} in a JVM of its own, logging to {@code <dir>/<name>.log}. */
+    static JavaProcess start(String name, Map<String, Object> settings, Path dir)
+        throws IOException, InterruptedException {
+        List<String> arguments = new ArrayList<>();
+        new TreeMap<>(settings).forEach((key, value) -> arguments.add(key + "=" + value));
+        return JavaProcess.start(name, dir, List.of("-Xmx256m"), BridgeMain.class.getName(), arguments, READY,
+            READY_TIMEOUT);
     }
 
     public static void main(String[] args) throws Exception {

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.alarmdigest.model.HeaderNames;
+import io.alarmdigest.testing.Meters;
+import io.alarmdigest.testing.Waits;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
@@ -32,6 +36,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Time;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -83,7 +88,7 @@ class EgressIT {
             // A plain subscriber may see a re-published copy (after a slow acknowledgement): count distinct parts.
             Set<String> seen = new HashSet<>();
             while (seen.size() < 200) {
-                Message message = subscription.nextMessage(Fixture.DEADLINE);
+                Message message = subscription.nextMessage(Waits.DEADLINE);
                 assertTrue(message != null, "digest part " + seen.size() + " arrived");
                 String id = message.getHeaders().getFirst("Digest-Id");
                 String part = message.getHeaders().getFirst("Digest-Part");
@@ -91,9 +96,9 @@ class EgressIT {
                 assertEquals(id + "#" + part, message.getHeaders().getFirst("Nats-Msg-Id"));
                 seen.add(id + "#" + part);
             }
-            Fixture.awaitThat("the digest stream holds one copy of each",
+            Waits.awaitThat("the digest stream holds one copy of each",
                 () -> streamMessages(client, config.digestStream()), equalTo(200L));
-            Fixture.awaitThat("offsets committed after NATS confirmed", () -> committed(config), equalTo(200L));
+            Waits.awaitThat("offsets committed after NATS confirmed", () -> committed(config), equalTo(200L));
         }
     }
 
@@ -105,7 +110,7 @@ class EgressIT {
             BridgeConfig config = bridge.config();
             // Seven users, 140 digests of three parts: batches hold every user many times over.
             writeDigests(config, 140, 3);
-            Fixture.awaitThat("the digest stream holds every part once",
+            Waits.awaitThat("the digest stream holds every part once",
                 () -> streamMessages(client, config.digestStream()), equalTo(420L));
             Map<String, List<String>> perUser = new java.util.TreeMap<>();
             for (long seq = 1; seq <= 420; seq++) {
@@ -139,7 +144,7 @@ class EgressIT {
         writeDigests(config, 50, 1);
         AtomicInteger consumersMade = new AtomicInteger();
         try (Connection nats = fixture.natsClient()) {
-            BridgeMetrics metrics = new BridgeMetrics();
+            MeterRegistry meters = new SimpleMeterRegistry();
             // Real consumers; the first one's commit dies: its publications went out, their offsets did not.
             Egress egress = new Egress(config, nats, () -> consumersMade.incrementAndGet() == 1
                 ? new KafkaConsumer<>(config.consumerProperties(), new StringDeserializer(), new ByteArrayDeserializer()) {
@@ -149,14 +154,14 @@ class EgressIT {
                     }
                 }
                 : new KafkaConsumer<>(config.consumerProperties(), new StringDeserializer(), new ByteArrayDeserializer()),
-                metrics);
+                new EgressMetrics(meters), Time.SYSTEM);
             egress.start();
             try {
-                Fixture.awaitThat("every digest committed in the end", () -> committed(config), equalTo(50L));
+                Waits.awaitThat("every digest committed in the end", () -> committed(config), equalTo(50L));
                 assertTrue(consumersMade.get() >= 2, "the egress resumed with a new consumer after the crash");
-                assertTrue(metrics.count(BridgeMetrics.EGRESS_DUPLICATES_DROPPED) > 0,
+                assertTrue(Meters.count(meters, EgressMetrics.DUPLICATES_DROPPED) > 0,
                     "it published again what had been published before the crash");
-                Fixture.awaitThat("the stream kept one copy of each (Nats-Msg-Id)",
+                Waits.awaitThat("the stream kept one copy of each (Nats-Msg-Id)",
                     () -> streamMessages(nats, config.digestStream()), equalTo(50L));
             } finally {
                 egress.close();
@@ -173,7 +178,7 @@ class EgressIT {
         try (Connection slowClient = fixture.natsClient(); BridgeApp bridge = BridgeApp.start(settings)) {
             BridgeConfig config = bridge.config();
             writeDigests(config, 500, 1);
-            Fixture.awaitThat("published to nobody, and committed", () -> committed(config), equalTo(500L));
+            Waits.awaitThat("published to nobody, and committed", () -> committed(config), equalTo(500L));
 
             Dispatcher stuck = slowClient.createDispatcher(message -> {
                 try {
@@ -185,7 +190,7 @@ class EgressIT {
             stuck.subscribe(config.digestSubject());
             slowClient.flush(Duration.ofSeconds(5));
             writeDigests(config, 3000, 1);
-            Fixture.awaitThat("a stuck subscriber does not stop egress", () -> committed(config), equalTo(3500L));
+            Waits.awaitThat("a stuck subscriber does not stop egress", () -> committed(config), equalTo(3500L));
         } finally {
             release.countDown();
         }

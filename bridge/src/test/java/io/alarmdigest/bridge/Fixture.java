@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.alarmdigest.testing.KafkaBroker;
 import io.alarmdigest.testing.NatsServer;
+import io.alarmdigest.testing.Waits;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -16,9 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -27,14 +26,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionTimeoutException;
-import org.hamcrest.Matcher;
 
 /** A real nats-server and a real Kafka broker for one test class, and the helpers the bridge tests share. */
 final class Fixture implements AutoCloseable {
-    static final Duration DEADLINE = Duration.ofSeconds(60);
-    private static final Duration POLL = Duration.ofMillis(50);
 
     final NatsServer nats;
     final KafkaBroker kafka;
@@ -50,15 +44,15 @@ final class Fixture implements AutoCloseable {
         String prefix = name + (++run);
         Map<String, Object> settings = new HashMap<>();
         settings.put("bootstrap.servers", kafka.bootstrapServers());
-        settings.put(BridgeConfig.NATS_URLS, nats.url());
+        settings.put(NatsSettings.URLS, nats.url());
         settings.put("topic.input", prefix + "-alarm-digest-input");
         settings.put("topic.alarm-digest", prefix + "-alarm-digest");
         settings.put("topic.dead-letter", prefix + "-alarm-digest-dlq");
         settings.put("topic.ingress-position", prefix + "-ingress-position");
         settings.put("topic.partitions", 3);
-        settings.put(BridgeConfig.STATUS_SUBJECT, prefix + ".AlarmStatusChanged");
-        settings.put(BridgeConfig.REQUEST_SUBJECT, prefix + ".SendAlarmDigest");
-        settings.put(BridgeConfig.DIGEST_SUBJECT, prefix + ".AlarmDigest");
+        settings.put(NatsSettings.STATUS_SUBJECT, prefix + ".AlarmStatusChanged");
+        settings.put(NatsSettings.REQUEST_SUBJECT, prefix + ".SendAlarmDigest");
+        settings.put(NatsSettings.DIGEST_SUBJECT, prefix + ".AlarmDigest");
         settings.put(BridgeConfig.INPUT_STREAM, prefix.toUpperCase() + "_INPUT");
         settings.put(BridgeConfig.DIGEST_STREAM, prefix.toUpperCase() + "_OUTPUT");
         settings.put(BridgeConfig.EGRESS_GROUP_ID, prefix + "-egress");
@@ -87,7 +81,7 @@ final class Fixture implements AutoCloseable {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-            long deadline = System.nanoTime() + DEADLINE.toNanos();
+            long deadline = System.nanoTime() + Waits.DEADLINE.toNanos();
             while (!done.test(records) && System.nanoTime() < deadline) {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
             }
@@ -143,7 +137,7 @@ final class Fixture implements AutoCloseable {
     /** The last committed position of the input stream in the position topic (read_committed), or -1. */
     static long committedPosition(BridgeConfig config) {
         return StreamPosition.readCommitted(config.positionConsumerProperties(), config.topics().ingressPosition(),
-            config.inputStream(), DEADLINE).map(StreamPosition::lastSequence).orElse(-1L);
+            config.inputStream(), Waits.DEADLINE).map(StreamPosition::lastSequence).orElse(-1L);
     }
 
     static StreamInfo streamInfo(Connection client, String stream) {
@@ -166,32 +160,6 @@ final class Fixture implements AutoCloseable {
     static String event(String user, String alarm, String status) {
         return "{\"AlarmID\":\"" + alarm + "\",\"UserID\":\"" + user + "\",\"Status\":\"" + status
             + "\",\"ChangedAt\":\"2021-06-07T20:40:15.598765212Z\"}";
-    }
-
-    /**
-     * Polls {@code value} until it satisfies {@code done}; past the deadline the test fails with {@code what}, the
-     * expected and the last value seen.
-     */
-    static <T> T awaitThat(String what, Callable<T> value, Matcher<? super T> done) {
-        return awaitThat(DEADLINE, what, value, done);
-    }
-
-    static <T> T awaitThat(Duration deadline, String what, Callable<T> value, Matcher<? super T> done) {
-        return Awaitility.await(what).atMost(deadline).pollInterval(POLL).until(value, done);
-    }
-
-    /** The same; a failure also shows {@code context}, read when the wait has failed. */
-    static <T> T awaitThat(String what, Callable<T> value, Matcher<? super T> done, Supplier<?> context) {
-        return awaitThat(DEADLINE, what, value, done, context);
-    }
-
-    static <T> T awaitThat(Duration deadline, String what, Callable<T> value, Matcher<? super T> done,
-                           Supplier<?> context) {
-        try {
-            return awaitThat(deadline, what, value, done);
-        } catch (ConditionTimeoutException e) {
-            throw new AssertionError(e.getMessage() + "; " + context.get(), e);
-        }
     }
 
     @Override

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.alarmdigest.testing.JavaProcess;
+import io.alarmdigest.testing.Waits;
 import io.nats.client.Connection;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -61,7 +63,7 @@ class IngressFailoverIT {
         settings.put(BridgeConfig.INGRESS_SESSION_TIMEOUT_MS, 60_000L);
         BridgeConfig config = new BridgeConfig(settings);
         Path dir = Files.createTempDirectory("ingress-killed");
-        try (BridgeProcess ingress = BridgeProcess.start("ingress-a", settings, dir);
+        try (JavaProcess ingress = BridgeMain.start("ingress-a", settings, dir);
              Connection client = fixture.natsClient();
              PositionWatch position = new PositionWatch(config)) {
             load = publishInBackground(client, config);
@@ -85,8 +87,8 @@ class IngressFailoverIT {
         Map<String, Object> settings = ingressSettings("standby");
         BridgeConfig config = new BridgeConfig(settings);
         Path dir = Files.createTempDirectory("ingress-standby");
-        try (BridgeProcess active = BridgeProcess.start("ingress-a", settings, dir);
-             BridgeProcess standby = BridgeProcess.start("ingress-b", withInstance(settings, "b"), dir);
+        try (JavaProcess active = BridgeMain.start("ingress-a", settings, dir);
+             JavaProcess standby = BridgeMain.start("ingress-b", withInstance(settings, "b"), dir);
              Connection client = fixture.natsClient();
              PositionWatch position = new PositionWatch(config)) {
             long before = loadUntilAQuarterIsCopied(active, standby, client, config, position);
@@ -95,7 +97,7 @@ class IngressFailoverIT {
             long takenOver = position.awaitBeyond(before, Duration.ofMinutes(2));
             LOG.info("Active ingress killed at position {}; the standby committed {} {} ms later (session timeout {} ms)",
                 before, takenOver, millisSince(killed), config.ingressSessionTimeout().toMillis());
-            assertTrue(standby.logContains("elected"), "the standby was elected");
+            assertTrue(standby.logText().contains("elected"), "the standby was elected");
             awaitLoad();
             assertEverythingCopiedOnce(client, config, position);
         }
@@ -106,8 +108,8 @@ class IngressFailoverIT {
         Map<String, Object> settings = ingressSettings("frozen");
         BridgeConfig config = new BridgeConfig(settings);
         Path dir = Files.createTempDirectory("ingress-frozen");
-        try (BridgeProcess stale = BridgeProcess.start("ingress-a", settings, dir);
-             BridgeProcess standby = BridgeProcess.start("ingress-b", withInstance(settings, "b"), dir);
+        try (JavaProcess stale = BridgeMain.start("ingress-a", settings, dir);
+             JavaProcess standby = BridgeMain.start("ingress-b", withInstance(settings, "b"), dir);
              Connection client = fixture.natsClient();
              PositionWatch position = new PositionWatch(config)) {
             long before = loadUntilAQuarterIsCopied(stale, standby, client, config, position);
@@ -130,7 +132,7 @@ class IngressFailoverIT {
      * Once {@code active} is elected and {@code standby} stands by, starts the load and waits until a quarter of it
      * is committed; returns the position then.
      */
-    private long loadUntilAQuarterIsCopied(BridgeProcess active, BridgeProcess standby, Connection client,
+    private long loadUntilAQuarterIsCopied(JavaProcess active, JavaProcess standby, Connection client,
                                            BridgeConfig config, PositionWatch position) throws Exception {
         awaitLog(active, "elected");
         awaitLog(standby, "stands by");
@@ -187,27 +189,10 @@ class IngressFailoverIT {
         assertTrue(firstKept <= last + 1, "purged only below the committed position: first kept " + firstKept);
     }
 
-    private static void awaitLog(BridgeProcess process, String... anyOf) throws Exception {
-        Fixture.awaitThat("the log shows one of " + List.of(anyOf), () -> {
-            try {
-                for (String text : anyOf) {
-                    if (process.logContains(text)) {
-                        return true;
-                    }
-                }
-                return false;
-            } catch (IOException e) {
-                return false; // not written yet
-            }
-        }, is(true), () -> "the log:\n" + logText(process));
-    }
-
-    private static String logText(BridgeProcess process) {
-        try {
-            return process.logText();
-        } catch (IOException e) {
-            return "(unreadable: " + e + ")";
-        }
+    private static void awaitLog(JavaProcess process, String... anyOf) {
+        Waits.awaitThat("the log shows one of " + List.of(anyOf),
+            () -> List.of(anyOf).stream().anyMatch(process.logText()::contains), is(true),
+            () -> "the log:\n" + process.logText());
     }
 
     private static long millisSince(long nanos) {

@@ -11,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.alarmdigest.model.Rfc3339;
+import io.alarmdigest.testing.Meters;
+import io.alarmdigest.testing.Waits;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.api.RetentionPolicy;
@@ -85,16 +87,16 @@ class IngressIT {
                 assertEquals(storedAt.toEpochMilli(), record.timestamp(), "record time is the NATS stored time");
             }
             assertEquals(10_000, Fixture.committedPosition(config), "the position covers every copied message");
-            Fixture.awaitThat("purged up to the committed position",
-                () -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_PURGED_UP_TO), equalTo(10_000L),
-                () -> bridge.metrics().snapshot());
+            Waits.awaitThat("purged up to the committed position",
+                () -> Meters.gauge(bridge.meters(), IngressMetrics.PURGED_UP_TO), equalTo(10_000L),
+                () -> Meters.describe(bridge.meters()));
             StreamInfo purged = Fixture.streamInfo(client, config.inputStream());
             assertEquals(0, purged.getStreamState().getMsgCount(), "nothing copied is kept in the stream");
             assertEquals(10_001, purged.getStreamState().getFirstSequence());
-            assertEquals(9_000, bridge.metrics().count(BridgeMetrics.INGRESS_IN + config.statusSubject()));
-            assertEquals(1_000, bridge.metrics().count(BridgeMetrics.INGRESS_IN + config.requestSubject()));
-            assertEquals(10_000, bridge.metrics().count(BridgeMetrics.INGRESS_TRANSACTION_MESSAGES));
-            assertEquals(0, bridge.metrics().count(BridgeMetrics.INGRESS_SEQUENCE_GAPS));
+            assertEquals(9_000, Meters.count(bridge.meters(), IngressMetrics.MESSAGES, IngressMetrics.SUBJECT_TAG, config.statusSubject()));
+            assertEquals(1_000, Meters.count(bridge.meters(), IngressMetrics.MESSAGES, IngressMetrics.SUBJECT_TAG, config.requestSubject()));
+            assertEquals(10_000, Meters.total(bridge.meters(), IngressMetrics.TRANSACTION_MESSAGES));
+            assertEquals(0, Meters.count(bridge.meters(), IngressMetrics.SEQUENCE_GAPS));
         }
     }
 
@@ -130,8 +132,8 @@ class IngressIT {
             List<ConsumerRecord<String, byte[]>> input = fixture.readInput(config, 1);
             assertEquals(1, input.size(), "the good message after them went through");
             assertEquals("5", header(input.get(0), "nats-stream-seq"));
-            Fixture.awaitThat("ingress dead letters",
-                () -> bridge.metrics().count(BridgeMetrics.INGRESS_DEAD_LETTERS), equalTo(4L));
+            Waits.awaitThat("ingress dead letters",
+                () -> Meters.count(bridge.meters(), IngressMetrics.DEAD_LETTERS), equalTo(4L));
             assertEquals(5, Fixture.committedPosition(config), "dead letters count as copied");
         }
     }
@@ -148,8 +150,8 @@ class IngressIT {
                     client.publish(config.statusSubject(), bytes(event("user-" + (i % 30), "alarm-" + i, "WARNING")));
                 }
                 client.flush(Duration.ofSeconds(5));
-                Fixture.awaitThat("stopping mid-stream",
-                    () -> bridge.metrics().count(BridgeMetrics.INGRESS_IN + config.statusSubject()), greaterThan(500L));
+                Waits.awaitThat("stopping mid-stream",
+                    () -> Meters.count(bridge.meters(), IngressMetrics.MESSAGES, IngressMetrics.SUBJECT_TAG, config.statusSubject()), greaterThan(500L));
             } finally {
                 long started = System.nanoTime();
                 bridge.close();
@@ -174,8 +176,8 @@ class IngressIT {
         try (BridgeApp bridge = BridgeApp.start(settings); Connection client = fixture.natsClient()) {
             BridgeConfig config = bridge.config();
             publish(client, config, 0, 1_000);
-            Fixture.awaitThat("ingress position",
-                () -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION), equalTo(1_000L));
+            Waits.awaitThat("ingress position",
+                () -> Meters.gauge(bridge.meters(), IngressMetrics.POSITION), equalTo(1_000L));
             // Someone initialises the stream's transactional id: the ingress is fenced at its next write. Still
             // the group's only member, it is elected again and carries on from the committed position.
             Map<String, Object> intruder = Map.of("bootstrap.servers", fixture.kafka.bootstrapServers(),
@@ -185,10 +187,10 @@ class IngressIT {
                 producer.initTransactions();
             }
             publish(client, config, 1_000, 2_000);
-            Fixture.awaitThat("copying again after the fencing",
-                () -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION), equalTo(2_000L),
-                () -> bridge.metrics().snapshot());
-            assertTrue(bridge.metrics().count(BridgeMetrics.INGRESS_FENCED) >= 1, "it was fenced");
+            Waits.awaitThat("copying again after the fencing",
+                () -> Meters.gauge(bridge.meters(), IngressMetrics.POSITION), equalTo(2_000L),
+                () -> Meters.describe(bridge.meters()));
+            assertTrue(Meters.count(bridge.meters(), IngressMetrics.FENCED) >= 1, "it was fenced");
             Fixture.assertExactlyOnceInStreamOrder(fixture.readInput(config, 2_000), 1, 2_000);
         }
     }
@@ -215,7 +217,7 @@ class IngressIT {
 
             client.jetStreamManagement().deleteStream(config.inputStream());
             // The ingress provisions the stream again once it notices, and copies the new one from its start.
-            Fixture.awaitThat("the stream came back", () -> streamExists(client, config.inputStream()), is(true));
+            Waits.awaitThat("the stream came back", () -> streamExists(client, config.inputStream()), is(true));
             String newCreated = Rfc3339.format(Fixture.streamInfo(client, config.inputStream()).getCreateTime()
                 .toInstant());
             for (int i = 0; i < 50; i++) {
@@ -229,7 +231,7 @@ class IngressIT {
             Fixture.assertExactlyOnceInStreamOrder(ofOld, 1, 100);
             Fixture.assertExactlyOnceInStreamOrder(ofNew, 1, 50);
             assertEquals(150, all.size());
-            assertTrue(bridge.metrics().count(BridgeMetrics.INGRESS_STREAM_RECREATED) >= 1);
+            assertTrue(Meters.count(bridge.meters(), IngressMetrics.STREAM_RECREATED) >= 1);
             assertEquals(50, Fixture.committedPosition(config), "the position is the new stream's");
         }
     }
@@ -251,14 +253,14 @@ class IngressIT {
                 client.jetStreamManagement().deleteMessage(config.inputStream(), seq);
             }
             try (BridgeApp bridge = BridgeApp.start(settings)) {
-                Fixture.awaitThat("ingress position",
-                    () -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION), equalTo(100L));
+                Waits.awaitThat("ingress position",
+                    () -> Meters.gauge(bridge.meters(), IngressMetrics.POSITION), equalTo(100L));
                 List<ConsumerRecord<String, byte[]>> records = fixture.readInput(config, 90);
                 Fixture.assertExactlyOnceInStreamOrder(records.stream()
                     .filter(r -> Long.parseLong(header(r, "nats-stream-seq")) < 40).toList(), 1, 39);
                 Fixture.assertExactlyOnceInStreamOrder(records.stream()
                     .filter(r -> Long.parseLong(header(r, "nats-stream-seq")) >= 50).toList(), 50, 100);
-                assertEquals(10, bridge.metrics().count(BridgeMetrics.INGRESS_SEQUENCE_GAPS), "the lost ten counted");
+                assertEquals(10, Meters.count(bridge.meters(), IngressMetrics.SEQUENCE_GAPS), "the lost ten counted");
             }
         }
     }
@@ -272,8 +274,8 @@ class IngressIT {
                 for (int i = 0; i < 100; i++) {
                     client.publish(config.statusSubject(), bytes(event("u", "before-" + i, "WARNING")));
                 }
-                Fixture.awaitThat("ingress position",
-                    () -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION), equalTo(100L));
+                Waits.awaitThat("ingress position",
+                    () -> Meters.gauge(bridge.meters(), IngressMetrics.POSITION), equalTo(100L));
             }
             // What a NATS host crash without sync leaves: the committed position is past the stream's end (here
             // 200 messages copied after sequence 100 were lost), and new messages take their sequences again.
@@ -290,11 +292,11 @@ class IngressIT {
                 for (int i = 0; i < 50; i++) {
                     client.publish(config.statusSubject(), bytes(event("u", "after-" + i, "CRITICAL")));
                 }
-                Fixture.awaitThat("the new messages were copied although their sequences were below the position",
-                    () -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION), equalTo(150L),
-                    () -> bridge.metrics().snapshot());
+                Waits.awaitThat("the new messages were copied although their sequences were below the position",
+                    () -> Meters.gauge(bridge.meters(), IngressMetrics.POSITION), equalTo(150L),
+                    () -> Meters.describe(bridge.meters()));
                 Fixture.assertExactlyOnceInStreamOrder(fixture.readInput(config, 150), 1, 150);
-                assertEquals(1, bridge.metrics().count(BridgeMetrics.INGRESS_STREAM_ROLLBACKS));
+                assertEquals(1, Meters.count(bridge.meters(), IngressMetrics.STREAM_ROLLBACKS));
             }
         }
     }

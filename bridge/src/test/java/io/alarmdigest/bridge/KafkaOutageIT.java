@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.alarmdigest.testing.KafkaProcess;
+import io.alarmdigest.testing.Meters;
 import io.alarmdigest.testing.NatsServer;
+import io.alarmdigest.testing.Waits;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.api.StreamState;
@@ -42,7 +44,7 @@ class KafkaOutageIT {
         try (NatsServer nats = NatsServer.start(); KafkaProcess kafka = KafkaProcess.start()) {
             Map<String, Object> settings = new HashMap<>();
             settings.put("bootstrap.servers", kafka.bootstrapServers());
-            settings.put(BridgeConfig.NATS_URLS, nats.url());
+            settings.put(NatsSettings.URLS, nats.url());
             settings.put(BridgeConfig.ROLES, "ingress");
             settings.put(BridgeConfig.INGRESS_INSTANCE_ID, "outage-a");
             settings.put(BridgeConfig.INGRESS_PURGE_INTERVAL_MS, 200L);
@@ -52,15 +54,15 @@ class KafkaOutageIT {
             try (BridgeApp bridge = BridgeApp.start(settings);
                  Connection client = Nats.connect(nats.url())) {
                 publish(client, config, 0, 2000);
-                Fixture.awaitThat("flowing before the outage",
-                    () -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION), greaterThanOrEqualTo(2000L));
+                Waits.awaitThat("flowing before the outage",
+                    () -> Meters.gauge(bridge.meters(), IngressMetrics.POSITION), greaterThanOrEqualTo(2000L));
 
                 kafka.stop();
                 publish(client, config, 2000, 5000);
-                Fixture.awaitThat("the ingress gave up what it held and starts again from the committed position",
-                    () -> bridge.metrics().count(BridgeMetrics.INGRESS_RESTARTS), greaterThan(0L));
+                Waits.awaitThat("the ingress gave up what it held and starts again from the committed position",
+                    () -> Meters.count(bridge.meters(), IngressMetrics.RESTARTS), greaterThan(0L));
                 // Nothing commits while the broker is down: the position and the stream stay as they are now.
-                long positionAtOutage = bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION);
+                long positionAtOutage = Meters.gauge(bridge.meters(), IngressMetrics.POSITION);
                 StreamState during = client.jetStreamManagement().getStreamInfo(config.inputStream()).getStreamState();
                 assertEquals(5000, during.getLastSequence(), "NATS accepted everything while Kafka was away");
                 assertTrue(during.getFirstSequence() <= positionAtOutage + 1,
@@ -72,11 +74,11 @@ class KafkaOutageIT {
                 kafka.startBroker();
                 long backAt = System.nanoTime();
                 publish(client, config, 5000, 6000);
-                Fixture.awaitThat("the ingress caught up by itself",
-                    () -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION), equalTo(6000L),
-                    () -> bridge.metrics().snapshot());
+                Waits.awaitThat("the ingress caught up by itself",
+                    () -> Meters.gauge(bridge.meters(), IngressMetrics.POSITION), equalTo(6000L),
+                    () -> Meters.describe(bridge.meters()));
                 LOG.info("Caught up {} ms after Kafka came back; bridge metrics: {}",
-                    Duration.ofNanos(System.nanoTime() - backAt).toMillis(), bridge.metrics().snapshot());
+                    Duration.ofNanos(System.nanoTime() - backAt).toMillis(), Meters.describe(bridge.meters()));
                 Fixture.assertExactlyOnceInStreamOrder(readCommitted(kafka, config.topics().input(), 6000), 1, 6000);
             }
         }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.alarmdigest.model.HeaderNames;
+import io.alarmdigest.testing.Meters;
+import io.alarmdigest.testing.Waits;
 import io.nats.client.Connection;
 import io.nats.client.Message;
 import io.nats.client.Subscription;
@@ -51,16 +53,16 @@ class NatsRestartIT {
                  new ByteArraySerializer())) {
             BridgeConfig config = bridge.config();
             publishEvents(config, 0, 500);
-            Fixture.awaitThat("flowing before the restart",
-                () -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION), equalTo(500L));
+            Waits.awaitThat("flowing before the restart",
+                () -> Meters.gauge(bridge.meters(), IngressMetrics.POSITION), equalTo(500L));
 
             fixture.nats.restart();
 
             // Accepted after the restart: the stream (file storage) survived it, and the ingress is back on it.
             publishEvents(config, 500, 1000);
-            Fixture.awaitThat("copying again after the restart",
-                () -> bridge.metrics().gaugeValue(BridgeMetrics.INGRESS_POSITION), equalTo(1000L),
-                () -> bridge.metrics().snapshot());
+            Waits.awaitThat("copying again after the restart",
+                () -> Meters.gauge(bridge.meters(), IngressMetrics.POSITION), equalTo(1000L),
+                () -> Meters.describe(bridge.meters()));
             Fixture.assertExactlyOnceInStreamOrder(fixture.readInput(config, 1000), 1, 1000);
 
             // Egress: a digest written after the restart reaches a subscriber.
@@ -71,7 +73,7 @@ class NatsRestartIT {
                 headers.add(HeaderNames.DIGEST_ID, bytes("after-restart"));
                 producer.send(new ProducerRecord<>(config.topics().digest(), null, "user-1",
                     bytes("{\"UserID\":\"user-1\",\"ActiveAlarms\":[]}"), headers)).get();
-                Message digest = subscription.nextMessage(Fixture.DEADLINE);
+                Message digest = subscription.nextMessage(Waits.DEADLINE);
                 assertTrue(digest != null, "egress published after the restart");
                 assertEquals("after-restart", digest.getHeaders().getFirst("Digest-Id"));
             }
@@ -85,11 +87,11 @@ class NatsRestartIT {
                     bytes("{\"UserID\":\"user-" + i + "\",\"ActiveAlarms\":[]}"), headers));
             }
             producer.flush();
-            Fixture.awaitThat("egress is retrying while NATS is away",
-                () -> bridge.metrics().count(BridgeMetrics.EGRESS_RETRIES), greaterThan(0L));
+            Waits.awaitThat("egress is retrying while NATS is away",
+                () -> Meters.count(bridge.meters(), EgressMetrics.RETRIES), greaterThan(0L));
             fixture.nats.startAgain();
             try (Connection client = fixture.natsClient()) {
-                Fixture.awaitThat("every digest reached the stream once",
+                Waits.awaitThat("every digest reached the stream once",
                     () -> digestsInStream(client, config), equalTo(21L));
             }
         }

@@ -2,6 +2,7 @@ package io.alarmdigest.logging;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 
 /**
@@ -12,10 +13,16 @@ public final class RateLimitedLog {
     private static final long INTERVAL_MS = 10_000;
 
     private final Logger log;
+    private final Time time;
     private final ConcurrentHashMap<String, Window> windows = new ConcurrentHashMap<>();
 
     public RateLimitedLog(Logger log) {
+        this(log, Time.SYSTEM);
+    }
+
+    public RateLimitedLog(Logger log, Time time) {
         this.log = log;
+        this.time = time;
     }
 
     /**
@@ -24,7 +31,7 @@ public final class RateLimitedLog {
      */
     public void warn(String kind, String message, Object... args) {
         Window window = windows.computeIfAbsent(kind, k -> new Window());
-        long now = System.currentTimeMillis();
+        long now = time.milliseconds();
         long last = window.loggedAtMs.get();
         if (last != 0 && now - last < INTERVAL_MS || !window.loggedAtMs.compareAndSet(last, now)) {
             window.suppressed.incrementAndGet();

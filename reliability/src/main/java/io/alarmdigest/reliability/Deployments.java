@@ -1,5 +1,7 @@
 package io.alarmdigest.reliability;
 
+import io.alarmdigest.app.Launcher;
+import io.alarmdigest.testing.JavaProcess;
 import io.alarmdigest.testing.Ports;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -28,6 +30,8 @@ import org.apache.kafka.clients.admin.TransactionState;
  */
 public final class Deployments {
     public static final String PROCESSOR_GROUP = "alarm-digest-processor";
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+    private static final List<String> DEFAULT_JVM_OPTIONS = List.of("-Xmx512m");
 
     private Deployments() {
     }
@@ -41,33 +45,43 @@ public final class Deployments {
             "session.timeout.ms", "10000", "heartbeat.interval.ms", "2000"));
     }
 
-    public static ServiceProcess standalone(Path dir, String natsUrl, int kafkaPort, int controllerPort, List<String> extra)
+    public static JavaProcess standalone(Path dir, String natsUrl, int kafkaPort, int controllerPort, List<String> extra)
         throws IOException, InterruptedException {
         List<String> args = new ArrayList<>(List.of("standalone", "--data-dir", dir.resolve("data").toString(),
             "--kafka-port", Integer.toString(kafkaPort), "--controller-port", Integer.toString(controllerPort),
             "--http-port", "-1", "--set", "nats.urls=" + natsUrl));
         args.addAll(fasterRecovery());
         args.addAll(extra);
-        return ServiceProcess.start("standalone", dir, "alarm-digest ready", args);
+        return service("standalone", dir, "alarm-digest ready", DEFAULT_JVM_OPTIONS, args);
     }
 
     /** A bridge process with {@code roles} (ingress, egress or both). */
-    public static ServiceProcess bridge(String name, Path dir, String natsUrl, String bootstrap, String roles)
+    public static JavaProcess bridge(String name, Path dir, String natsUrl, String bootstrap, String roles)
         throws IOException, InterruptedException {
         List<String> args = new ArrayList<>(List.of("bridge", "--http-port", "-1", "--set", "nats.urls=" + natsUrl,
             "--set", "bootstrap.servers=" + bootstrap, "--set", "bridge.roles=" + roles));
         args.addAll(fasterRecovery());
-        return ServiceProcess.start(name, dir, "bridge ready", args);
+        return service(name, dir, "bridge ready", DEFAULT_JVM_OPTIONS, args);
     }
 
     /** A processor process with its own state directory. */
-    public static ServiceProcess processor(String name, Path dir, String bootstrap, Path stateDir, List<String> extra)
+    public static JavaProcess processor(String name, Path dir, String bootstrap, Path stateDir, List<String> extra)
         throws IOException, InterruptedException {
         List<String> args = new ArrayList<>(List.of("processor", "--http-port", "-1",
             "--set", "bootstrap.servers=" + bootstrap, "--set", "state.dir=" + stateDir));
         args.addAll(fasterRecovery());
         args.addAll(extra);
-        return ServiceProcess.start(name, dir, "processor ready", args);
+        return service(name, dir, "processor ready", DEFAULT_JVM_OPTIONS, args);
+    }
+
+    /**
+     * Starts {@code alarm-digest <arguments>} (a role of the service: {@code standalone}, {@code processor},
+     * {@code bridge}) as a child JVM with {@code jvmOptions}, logging to {@code <dir>/<name>.log}, and waits for the
+     * output line that starts with {@code readyLine}.
+     */
+    public static JavaProcess service(String name, Path dir, String readyLine, List<String> jvmOptions,
+                                      List<String> arguments) throws IOException, InterruptedException {
+        return JavaProcess.start(name, dir, jvmOptions, Launcher.class.getName(), arguments, readyLine, READY_TIMEOUT);
     }
 
     public static List<String> sets(Map<String, String> settings) {

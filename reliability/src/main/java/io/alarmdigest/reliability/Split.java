@@ -1,5 +1,6 @@
 package io.alarmdigest.reliability;
 
+import io.alarmdigest.testing.JavaProcess;
 import io.alarmdigest.testing.KafkaProcess;
 import io.alarmdigest.testing.NatsServer;
 import java.nio.file.Path;
@@ -13,10 +14,10 @@ import java.util.List;
 public final class Split implements AutoCloseable {
     public final NatsServer nats;
     public final KafkaProcess kafka;
-    public final List<ServiceProcess> processors = new ArrayList<>();
+    public final List<JavaProcess> processors = new ArrayList<>();
     public final List<Path> stateDirs = new ArrayList<>();
-    public ServiceProcess ingress;
-    public ServiceProcess egress;
+    public JavaProcess ingress;
+    public JavaProcess egress;
 
     private Split(NatsServer nats, KafkaProcess kafka) {
         this.nats = nats;

@@ -1,5 +1,6 @@
 package io.alarmdigest.reliability;
 
+import io.alarmdigest.testing.JavaProcess;
 import io.alarmdigest.testing.NatsServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,12 +12,12 @@ import java.util.List;
  */
 public final class StandaloneUnderTest implements AutoCloseable {
     public final NatsServer nats;
-    public final ServiceProcess service;
+    public final JavaProcess service;
     public final Run run;
     /** The embedded Kafka's address, for what only Kafka shows (open transactions, dead letters). */
     public final String bootstrap;
 
-    private StandaloneUnderTest(NatsServer nats, ServiceProcess service, Run run, String bootstrap) {
+    private StandaloneUnderTest(NatsServer nats, JavaProcess service, Run run, String bootstrap) {
         this.nats = nats;
         this.service = service;
         this.run = run;
@@ -27,7 +28,7 @@ public final class StandaloneUnderTest implements AutoCloseable {
     public static StandaloneUnderTest start(String name, List<String> settings) throws Exception {
         Path dir = Files.createTempDirectory(name);
         NatsServer nats = NatsServer.start();
-        ServiceProcess service = null;
+        JavaProcess service = null;
         try {
             int kafkaPort = Deployments.freePort();
             service = Deployments.standalone(dir, nats.url(), kafkaPort, Deployments.freePort(), settings);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.alarmdigest.testing.JavaProcess;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -75,7 +76,7 @@ class BadInputSuiteIT {
     /** Every user of a good message so far: each gets a request at the quiet point. */
     private final Set<String> users = new LinkedHashSet<>();
     private StandaloneUnderTest standalone;
-    private ServiceProcess service;
+    private JavaProcess service;
     private Run run;
     private DeadLetterTopic deadLetters;
     private String bootstrap;

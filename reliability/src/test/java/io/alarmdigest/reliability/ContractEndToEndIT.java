@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.alarmdigest.testing.JavaProcess;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,7 +43,7 @@ class ContractEndToEndIT {
     private final Workload format = new Workload(11, 0, 0, 0);
     private final Instant t = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(3_600);
     private StandaloneUnderTest standalone;
-    private ServiceProcess service;
+    private JavaProcess service;
     private Run run;
 
     @BeforeAll

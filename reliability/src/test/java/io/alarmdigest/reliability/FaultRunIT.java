@@ -2,6 +2,8 @@ package io.alarmdigest.reliability;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.alarmdigest.testing.Directories;
+import io.alarmdigest.testing.JavaProcess;
 import io.alarmdigest.testing.KafkaProcess;
 import io.alarmdigest.testing.NatsServer;
 import java.io.IOException;
@@ -88,7 +90,7 @@ class FaultRunIT {
         int kafkaPort = Deployments.freePort();
         String bootstrap = "127.0.0.1:" + kafkaPort;
         try (NatsServer nats = NatsServer.start();
-             ServiceProcess service = Deployments.standalone(dir, nats.url(), kafkaPort, Deployments.freePort(),
+             JavaProcess service = Deployments.standalone(dir, nats.url(), kafkaPort, Deployments.freePort(),
                  SMALL_PARTS);
              Run run = new Run(nats.url(), "standalone")) {
             drive("standalone, kill -9 ×6", run, bootstrap, (r, workload, notes) -> {
@@ -125,7 +127,7 @@ class FaultRunIT {
     }
 
     /** One process of the split deployment killed twice at random moments, restarted each time. */
-    private void killedTwice(String role, Function<Split, ServiceProcess> process) throws Exception {
+    private void killedTwice(String role, Function<Split, JavaProcess> process) throws Exception {
         splitScenario("split, kill -9 of the " + role + " ×2", 1, List.of(), (split, run, workload, notes) -> {
             for (int kill = 1; kill <= 2; kill++) {
                 pause(SECONDS / 3);
@@ -200,7 +202,7 @@ class FaultRunIT {
                 pause(SECONDS / 2);
                 fault(run, workload, "kill -9 processor, state directory deleted", () -> {
                     split.processors.get(0).kill();
-                    long bytes = deleteRecursively(split.stateDirs.get(0));
+                    long bytes = Directories.delete(split.stateDirs.get(0));
                     notes.add("deleted " + bytes / 1024 + " KiB of processor state; restarted on an empty directory");
                 });
                 long restart = System.nanoTime();
@@ -292,21 +294,6 @@ class FaultRunIT {
 
     private static long millisSince(long nanos) {
         return (System.nanoTime() - nanos) / 1_000_000;
-    }
-
-    private static long deleteRecursively(Path dir) throws IOException {
-        long[] bytes = {0};
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-                try {
-                    bytes[0] += Files.isRegularFile(path) ? Files.size(path) : 0;
-                    Files.delete(path);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        }
-        return bytes[0];
     }
 
     @AfterAll

@@ -5,6 +5,7 @@ import io.alarmdigest.processor.config.ProcessorConfig;
 import io.alarmdigest.processor.state.AlarmState;
 import io.alarmdigest.processor.state.StateKeys;
 import io.alarmdigest.processor.topology.DigestTopology;
+import io.alarmdigest.testing.Directories;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -163,8 +164,6 @@ public class ApplyEventBenchmark {
         store.close();
         options.close();
         processorStore.close();
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
+        Directories.delete(dir);
     }
 }

@@ -1,21 +1,21 @@
 package io.alarmdigest.processor.app;
 
+import io.alarmdigest.kafka.RecordLimits;
 import io.alarmdigest.kafka.TopicProvisioner;
 import io.alarmdigest.processor.config.ProcessorConfig;
 import io.alarmdigest.processor.topology.DigestTopology;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,31 +27,44 @@ import org.slf4j.LoggerFactory;
 public final class ProcessorApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessorApp.class);
 
-    /** The metric group of the processor's own counters in {@link KafkaStreams#metrics()}. */
-    public static final String METRICS_GROUP = "stream-alarm-digest-metrics";
-
     private final ProcessorConfig config;
     private final KafkaStreams streams;
+    private final ProcessorMeters meters;
 
-    private ProcessorApp(ProcessorConfig config, KafkaStreams streams) {
+    private ProcessorApp(ProcessorConfig config, KafkaStreams streams, ProcessorMeters meters) {
         this.config = config;
         this.streams = streams;
+        this.meters = meters;
     }
 
     /**
-     * Validates the settings, provisions the topics and starts processing.
+     * What a registry given to {@link #start(Map, MeterRegistry)} must be configured with before any meter is
+     * registered in it: it keeps Kafka Streams' binder from exporting the processor's own metrics a second time.
+     */
+    public static final MeterFilter METER_FILTER = ProcessorMeters.FILTER;
+
+    /** Starts processing with meters of its own. */
+    public static ProcessorApp start(Map<?, ?> settings) throws InterruptedException {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        registry.config().meterFilter(METER_FILTER);
+        return start(settings, registry);
+    }
+
+    /**
+     * Validates the settings, provisions the topics and starts processing, exporting the processor's metrics to
+     * {@code registry} ({@link ProcessorMeters}), which denies {@link #METER_FILTER}.
      *
      * @throws org.apache.kafka.common.config.ConfigException naming the bad setting
      * @throws IllegalStateException when the topics cannot be used as they are
      */
-    public static ProcessorApp start(Map<?, ?> settings) throws InterruptedException {
+    public static ProcessorApp start(Map<?, ?> settings, MeterRegistry registry) throws InterruptedException {
         ProcessorConfig config = new ProcessorConfig(settings);
         Properties props = config.streamsProperties();
         warnOnWeakenedGuarantees(props);
         try (Admin admin = Admin.create(adminProperties(props))) {
             TopicProvisioner.ensureTopics(admin, config.topics());
-            int largestDigest = config.digestMaxBytes() + ProcessorConfig.RECORD_OVERHEAD_BYTES;
-            int largestDeadLetter = config.deadLetterMaxBytes() + ProcessorConfig.RECORD_OVERHEAD_BYTES;
+            int largestDigest = config.digestMaxBytes() + RecordLimits.OVERHEAD_BYTES;
+            int largestDeadLetter = config.deadLetterMaxBytes() + RecordLimits.OVERHEAD_BYTES;
             TopicProvisioner.retrying(() -> TopicProvisioner.requireMessageSize(admin,
                 Map.of(config.digestTopic(), largestDigest, config.deadLetterTopic(), largestDeadLetter)));
         } catch (ExecutionException e) {
@@ -59,13 +72,19 @@ public final class ProcessorApp implements AutoCloseable {
                 e.getCause());
         }
         KafkaStreams streams = new KafkaStreams(DigestTopology.build(config), props);
-        streams.setUncaughtExceptionHandler(new FailureBudget());
-        streams.setStateListener((now, before) -> LOG.info("Processor {} -> {}", before, now));
+        ProcessorMeters meters = new ProcessorMeters(streams, registry);
+        streams.setUncaughtExceptionHandler(new FailureBudget(Time.SYSTEM));
+        streams.setStateListener((now, before) -> {
+            LOG.info("Processor {} -> {}", before, now);
+            if (now == KafkaStreams.State.RUNNING) {
+                meters.refresh();
+            }
+        });
         streams.start();
         LOG.info("Processor started: application {}, {} -> {}, dead letters to {}",
             props.get(StreamsConfig.APPLICATION_ID_CONFIG), config.inputTopic(),
             config.digestTopic(), config.deadLetterTopic());
-        return new ProcessorApp(config, streams);
+        return new ProcessorApp(config, streams, meters);
     }
 
     private static void warnOnWeakenedGuarantees(Properties props) {
@@ -74,36 +93,6 @@ public final class ProcessorApp implements AutoCloseable {
             LOG.warn("{}={}: a crash can now yield a digest without its delivery marks or the reverse (contract "
                 + "rule 5); use {} unless you accept that", StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee,
                 StreamsConfig.EXACTLY_ONCE_V2);
-        }
-    }
-
-    /**
-     * Replaces a failed stream thread (its transaction is aborted, its tasks resume from the last commit), unless
-     * threads keep failing: a failure that comes back every time would replay the same record for ever, so after
-     * {@value #MAX_FAILURES} failures within {@value #FAILURE_WINDOW_MINUTES} minutes the client shuts down, for
-     * the operator or the orchestrator to see and act.
-     */
-    private static final class FailureBudget implements StreamsUncaughtExceptionHandler {
-        private static final int MAX_FAILURES = 5;
-        private static final long FAILURE_WINDOW_MINUTES = 10;
-
-        private final Deque<Long> failures = new ArrayDeque<>();
-
-        @Override
-        public synchronized StreamThreadExceptionResponse handle(Throwable error) {
-            long now = System.nanoTime();
-            failures.addLast(now);
-            while (now - failures.peekFirst() > TimeUnit.MINUTES.toNanos(FAILURE_WINDOW_MINUTES)) {
-                failures.removeFirst();
-            }
-            if (failures.size() > MAX_FAILURES) {
-                LOG.error("Stream threads failed {} times in {} minutes; shutting the processor down instead of "
-                    + "replaying the same failure. Last error:", failures.size(), FAILURE_WINDOW_MINUTES, error);
-                return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-            }
-            LOG.error("A stream thread failed; its open transaction is aborted and a new thread resumes its tasks "
-                + "from the last commit", error);
-            return StreamThreadExceptionResponse.REPLACE_THREAD;
         }
     }
 
@@ -135,6 +124,7 @@ public final class ProcessorApp implements AutoCloseable {
         if (!streams.close(new KafkaStreams.CloseOptions().timeout(timeout).leaveGroup(true))) {
             LOG.warn("Processor did not stop within {}; uncommitted work will be redone on the next start", timeout);
         }
+        meters.close();
     }
 
     @Override

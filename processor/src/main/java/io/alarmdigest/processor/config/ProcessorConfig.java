@@ -1,7 +1,9 @@
 package io.alarmdigest.processor.config;
 
 import io.alarmdigest.kafka.PassThrough;
+import io.alarmdigest.kafka.RecordLimits;
 import io.alarmdigest.kafka.TopicSettings;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -40,21 +42,14 @@ public final class ProcessorConfig extends AbstractConfig {
 
     /** The smallest part we can always build: one alarm with two 256-byte IDs, escaped, plus the envelope. */
     private static final int MIN_DIGEST_BYTES = 16 * 1024;
-    /** Room left in a producer request for a part's key, headers and record overhead. */
-    public static final int RECORD_OVERHEAD_BYTES = 16 * 1024;
-
-    /** The producer's own default for {@code max.request.size}. */
-    private static final int DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
-
-    private static final long MINUTE_MS = 60_000L;
-    private static final long HOUR_MS = 60 * MINUTE_MS;
-    private static final long DAY_MS = 24 * HOUR_MS;
 
     public static final ConfigDef DEFINITION = TopicSettings.define(new ConfigDef())
-        .define(ALARM_RETENTION_MS, Type.LONG, 7 * DAY_MS, Range.between(MINUTE_MS, 3650 * DAY_MS), Importance.MEDIUM,
+        .define(ALARM_RETENTION_MS, Type.LONG, Duration.ofDays(7).toMillis(),
+            Range.between(Duration.ofMinutes(1).toMillis(), Duration.ofDays(3650).toMillis()), Importance.MEDIUM,
             "A CLEARED alarm is forgotten once no event has touched it for this long (stream time). Must exceed "
                 + "the longest delay with which an event can still arrive, outages included.")
-        .define(REQUEST_DEDUPE_WINDOW_MS, Type.LONG, HOUR_MS, Range.between(1000, 30 * DAY_MS), Importance.MEDIUM,
+        .define(REQUEST_DEDUPE_WINDOW_MS, Type.LONG, Duration.ofHours(1).toMillis(),
+            Range.between(1000, Duration.ofDays(30).toMillis()), Importance.MEDIUM,
             "A redelivered SendAlarmDigest (same stream, creation time and sequence) within this window "
                 + "(stream time) yields no second digest.")
         .define(EMPTY_DIGESTS, Type.BOOLEAN, true, Importance.MEDIUM,
@@ -63,7 +58,7 @@ public final class ProcessorConfig extends AbstractConfig {
             Importance.MEDIUM,
             "Largest JSON of one digest part; a larger digest is split into consecutive parts. Keep it under NATS "
                 + "max_payload; it must leave room under the producer's max.request.size.")
-        .define(PURGE_INTERVAL_MS, Type.LONG, MINUTE_MS, Range.atLeast(1000), Importance.LOW,
+        .define(PURGE_INTERVAL_MS, Type.LONG, Duration.ofMinutes(1).toMillis(), Range.atLeast(1000), Importance.LOW,
             "How often (stream time) expired CLEARED alarms are removed.")
         .define(PURGE_MAX_PER_RUN, Type.INT, 10_000, Range.atLeast(1), Importance.LOW,
             "Most CLEARED alarms removed per task in one purge, so that a purge never stalls processing; "
@@ -85,7 +80,8 @@ public final class ProcessorConfig extends AbstractConfig {
         this.topics = TopicSettings.from(this);
         this.streamsOverrides = PassThrough.notDefinedIn(DEFINITION, settings);
         Object configured = streamsConfig().getProducerConfigs("config-check").get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
-        this.maxRequestSize = configured == null ? DEFAULT_MAX_REQUEST_SIZE : Integer.parseInt(configured.toString());
+        this.maxRequestSize = configured == null ? RecordLimits.DEFAULT_MAX_REQUEST_SIZE
+            : Integer.parseInt(configured.toString());
         validateTogether();
     }
 
@@ -96,8 +92,8 @@ public final class ProcessorConfig extends AbstractConfig {
                     + "), which it is charged to");
         }
         String producerMaxRequest = StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
-        if (digestMaxBytes() + RECORD_OVERHEAD_BYTES > maxRequestSize) {
-            throw new ConfigException(DIGEST_MAX_BYTES, digestMaxBytes(), "must leave " + RECORD_OVERHEAD_BYTES
+        if (digestMaxBytes() > RecordLimits.largestValue(maxRequestSize)) {
+            throw new ConfigException(DIGEST_MAX_BYTES, digestMaxBytes(), "must leave " + RecordLimits.OVERHEAD_BYTES
                 + " bytes under the producer's max.request.size (" + maxRequestSize + "); raise "
                 + producerMaxRequest + " (and the topic's max.message.bytes) or lower " + DIGEST_MAX_BYTES);
         }
@@ -158,7 +154,7 @@ public final class ProcessorConfig extends AbstractConfig {
      * (never less than {@link #digestMaxBytes()}); a larger bad record is cut to this size.
      */
     public int deadLetterMaxBytes() {
-        return maxRequestSize - RECORD_OVERHEAD_BYTES;
+        return RecordLimits.largestValue(maxRequestSize);
     }
 
     public long purgeIntervalMs() {

@@ -1,13 +1,11 @@
 package io.alarmdigest.processor.topology;
 
+import io.alarmdigest.kafka.DeadLetter;
 import io.alarmdigest.logging.RateLimitedLog;
 import io.alarmdigest.model.HeaderNames;
 import io.alarmdigest.model.InvalidMessageException;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -23,10 +21,6 @@ import org.slf4j.LoggerFactory;
  * Written in the same transaction as the input offset, so a bad record is neither lost nor dead-lettered twice.
  */
 final class DeadLetters {
-    static final String REASON_HEADER = HeaderNames.DLQ_REASON;
-    static final String SOURCE_HEADER = HeaderNames.DLQ_SOURCE;
-    static final String TRUNCATED_HEADER = HeaderNames.DLQ_TRUNCATED_FROM;
-
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
 
     private final ProcessorContext<String, byte[]> context;
@@ -41,23 +35,15 @@ final class DeadLetters {
     DeadLetters(ProcessorContext<String, byte[]> context, ProcessorMetrics metrics, int maxValueBytes) {
         this.context = context;
         this.maxValueBytes = maxValueBytes;
-        this.counter = metrics.counter("dead-letters");
+        this.counter = metrics.counter(ProcessorMetrics.DEAD_LETTERS);
     }
 
     void send(Record<String, byte[]> record, InvalidMessageException problem) {
         String source = context.recordMetadata()
             .map(DeadLetters::describe)
             .orElse("unknown");
-        Headers headers = new RecordHeaders(record.headers().toArray());
-        headers.remove(REASON_HEADER).remove(SOURCE_HEADER);
-        headers.add(REASON_HEADER, problem.headerValue().getBytes(StandardCharsets.UTF_8));
-        headers.add(SOURCE_HEADER, source.getBytes(StandardCharsets.UTF_8));
-        byte[] value = record.value();
-        if (value != null && value.length > maxValueBytes) {
-            headers.add(TRUNCATED_HEADER, Integer.toString(value.length).getBytes(StandardCharsets.UTF_8));
-            value = Arrays.copyOf(value, maxValueBytes);
-        }
-        context.forward(record.withValue(value).withHeaders(headers), DigestTopology.DLQ_SINK);
+        DeadLetter letter = DeadLetter.of(record.headers(), record.value(), problem, source, maxValueBytes);
+        context.forward(record.withValue(letter.value()).withHeaders(letter.headers()), DigestTopology.DLQ_SINK);
         counter.record();
         Header subject = record.headers().lastHeader(HeaderNames.NATS_SUBJECT);
         log.warn(problem.reason().code(), "Dead-lettered the record at {}{}: {}", source,

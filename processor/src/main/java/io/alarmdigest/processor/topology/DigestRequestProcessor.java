@@ -76,10 +76,10 @@ final class DigestRequestProcessor implements Processor<String, byte[], String, 
         this.answered = context.getStateStore(DigestTopology.DEDUPE_STORE);
         this.metrics = new ProcessorMetrics(context);
         this.deadLetters = new DeadLetters(context, metrics, deadLetterMaxBytes);
-        this.digests = metrics.counter("digests");
-        this.digestParts = metrics.counter("digest-parts");
-        this.duplicateRequests = metrics.counter("duplicate-requests");
-        this.digestBuild = metrics.latency("digest-build");
+        this.digests = metrics.counter(ProcessorMetrics.DIGESTS);
+        this.digestParts = metrics.counter(ProcessorMetrics.DIGEST_PARTS);
+        this.duplicateRequests = metrics.counter(ProcessorMetrics.DUPLICATE_REQUESTS);
+        this.digestBuild = metrics.latency(ProcessorMetrics.DIGEST_BUILD);
     }
 
     @Override
@@ -87,8 +87,8 @@ final class DigestRequestProcessor implements Processor<String, byte[], String, 
         SendAlarmDigest request;
         RequestIdentity identity;
         try {
-            request = SendAlarmDigest.parse(Keys.requireValue(record.value()));
-            Keys.requireKeyIsUser(record.key(), request.userId());
+            request = SendAlarmDigest.parse(RecordChecks.requireValue(record.value()));
+            RecordChecks.requireKeyIsUser(record.key(), request.userId());
             identity = RequestIdentity.of(record.headers(), context.recordMetadata().orElseThrow());
         } catch (InvalidMessageException e) {
             deadLetters.send(record, e);

@@ -61,9 +61,9 @@ final class StatusChangeProcessor implements Processor<String, byte[], String, b
         this.expiryIndex = context.getStateStore(DigestTopology.EXPIRY_STORE);
         this.metrics = new ProcessorMetrics(context);
         this.deadLetters = new DeadLetters(context, metrics, deadLetterMaxBytes);
-        this.eventsApplied = metrics.counter("status-changes");
-        this.clockSkew = metrics.counter("clock-skew");
-        this.alarmsPurged = metrics.counter("alarms-purged");
+        this.eventsApplied = metrics.counter(ProcessorMetrics.STATUS_CHANGES);
+        this.clockSkew = metrics.counter(ProcessorMetrics.CLOCK_SKEW);
+        this.alarmsPurged = metrics.counter(ProcessorMetrics.ALARMS_PURGED);
         context.schedule(Duration.ofMillis(purgeIntervalMs), PunctuationType.STREAM_TIME, this::purgeExpired);
     }
 
@@ -71,8 +71,8 @@ final class StatusChangeProcessor implements Processor<String, byte[], String, b
     public void process(Record<String, byte[]> record) {
         AlarmStatusChanged event;
         try {
-            event = AlarmStatusChanged.parse(Keys.requireValue(record.value()));
-            Keys.requireKeyIsUser(record.key(), event.userId());
+            event = AlarmStatusChanged.parse(RecordChecks.requireValue(record.value()));
+            RecordChecks.requireKeyIsUser(record.key(), event.userId());
         } catch (InvalidMessageException e) {
             deadLetters.send(record, e);
             return;

@@ -98,7 +98,7 @@ class BadInputTest {
         List<TestRecord<String, byte[]>> dead = digests.readDeadLetters();
         assertEquals(1, dead.size(), what);
         assertDeadLetter(dead.get(0), payload.getBytes(StandardCharsets.UTF_8), reason, "alarm-digest-input/0/0");
-        assertEquals(1.0, Metrics.total(digests, "dead-letters"));
+        assertEquals(1.0, Metrics.total(digests, ProcessorMetrics.DEAD_LETTERS));
         assertEquals(List.of("good=WARNING@" + GOOD_TIME), digests.digestOf(USER), "the next record is processed");
     }
 
@@ -155,7 +155,7 @@ class BadInputTest {
             dead.stream().map(r -> code(DigestDriver.header(r.headers(), "dlq-reason"))).toList());
         assertEquals("alarm-digest-input/0/4", DigestDriver.header(dead.get(4).headers(), "dlq-source"));
         assertTrue(digests.noMoreDigests());
-        assertEquals(5.0, Metrics.total(digests, "dead-letters"));
+        assertEquals(5.0, Metrics.total(digests, ProcessorMetrics.DEAD_LETTERS));
     }
 
     @Test
@@ -215,7 +215,7 @@ class BadInputTest {
             dead.stream().map(r -> code(DigestDriver.header(r.headers(), "dlq-reason"))).toList());
         assertTrue(DigestDriver.header(dead.get(0).headers(), "dlq-reason").contains("\"SendAlarmDigests\""));
         assertTrue(digests.noMoreDigests(), "no digest for a record that is not a request");
-        assertEquals(3.0, Metrics.total(digests, "dead-letters"));
+        assertEquals(3.0, Metrics.total(digests, ProcessorMetrics.DEAD_LETTERS));
     }
 
     @Test
@@ -223,7 +223,7 @@ class BadInputTest {
         digests.event(USER, "a", "WARNING", GOOD_TIME);
         String farAhead = "2031-06-07T20:40:15Z";
         digests.event(USER, "b", "CRITICAL", farAhead);
-        assertEquals(1.0, Metrics.total(digests, "clock-skew"));
+        assertEquals(1.0, Metrics.total(digests, ProcessorMetrics.CLOCK_SKEW));
         assertEquals(List.of("a=WARNING@" + GOOD_TIME, "b=CRITICAL@" + farAhead), digests.digestOf(USER));
         assertTrue(digests.readDeadLetters().isEmpty());
     }

@@ -170,7 +170,7 @@ class DigestRulesTest {
         digests.requestWithIdentity(USER, 42);
         assertTrue(digests.noMoreDigests(), "a redelivered request must not yield a second digest");
         assertEquals(List.of(B + "=CRITICAL@" + T2), digests.digestOf(USER), "nothing was marked by the duplicate");
-        assertEquals(1.0, Metrics.total(digests, "duplicate-requests"));
+        assertEquals(1.0, Metrics.total(digests, ProcessorMetrics.DUPLICATE_REQUESTS));
     }
 
     @Test

@@ -14,13 +14,13 @@ final class Metrics {
         boolean found = false;
         for (Map.Entry<MetricName, ? extends Metric> entry : digests.driver().metrics().entrySet()) {
             MetricName name = entry.getKey();
-            if (name.group().equals(ProcessorMetrics.GROUP_SUFFIX) && name.name().equals(counter + "-total")) {
+            if (name.group().equals(ProcessorMetrics.GROUP) && name.name().equals(counter + "-total")) {
                 total += ((Number) entry.getValue().metricValue()).doubleValue();
                 found = true;
             }
         }
         if (!found) {
-            throw new AssertionError("no metric " + counter + "-total in group " + ProcessorMetrics.GROUP_SUFFIX
+            throw new AssertionError("no metric " + counter + "-total in group " + ProcessorMetrics.GROUP
                 + "; metrics of that group: " + digests.driver().metrics().keySet().stream()
                 .filter(n -> n.group().contains("alarm")).toList());
         }

@@ -52,7 +52,7 @@ class RetentionTest {
         tick(3 * MINUTE);
         assertNull(alarm("cleared"), "due and purged");
         assertNotNull(alarm("active"), "an active alarm is never purged");
-        assertEquals(1.0, Metrics.total(digests, "alarms-purged"));
+        assertEquals(1.0, Metrics.total(digests, ProcessorMetrics.ALARMS_PURGED));
         assertEquals(0, count(expiryIndex()), "its index entry went with it");
     }
 
@@ -84,11 +84,11 @@ class RetentionTest {
             digests.event(USER, "alarm-" + i, "CLEARED", T1);
         }
         tick(2 * HOUR); // one punctuation: at most 10 removed
-        assertEquals(10.0, Metrics.total(digests, "alarms-purged"));
+        assertEquals(10.0, Metrics.total(digests, ProcessorMetrics.ALARMS_PURGED));
         tick(MINUTE);
-        assertEquals(20.0, Metrics.total(digests, "alarms-purged"));
+        assertEquals(20.0, Metrics.total(digests, ProcessorMetrics.ALARMS_PURGED));
         tick(MINUTE);
-        assertEquals(25.0, Metrics.total(digests, "alarms-purged"));
+        assertEquals(25.0, Metrics.total(digests, ProcessorMetrics.ALARMS_PURGED));
         assertEquals(1, count(alarms()), "only the clock user's alarm is left");
     }
 

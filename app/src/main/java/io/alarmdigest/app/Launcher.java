@@ -1,8 +1,10 @@
 package io.alarmdigest.app;
 
 import io.alarmdigest.bridge.BridgeApp;
+import io.alarmdigest.bridge.BridgeConfig;
 import io.alarmdigest.model.InvalidMessageException;
 import io.alarmdigest.processor.app.ProcessorApp;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
@@ -26,11 +28,11 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "alarm-digest", mixinStandardHelpOptions = true, version = "alarm-digest 0.1.0",
     description = "Email digests of triggered alarms: NATS in, Kafka Streams state, NATS out.",
-    subcommands = {Standalone.class, AlarmDigest.Processor.class, AlarmDigest.Bridge.class, Publish.class, Watch.class,
+    subcommands = {Standalone.class, Launcher.Processor.class, Launcher.Bridge.class, Publish.class, Watch.class,
         CommandLine.HelpCommand.class},
     footerHeading = "%nSettings (--set key=value, ALARM_DIGEST_<KEY>, or --config file; any Kafka client or "
         + "Kafka Streams setting too):%n")
-public final class AlarmDigest implements Callable<Integer> {
+public final class Launcher implements Callable<Integer> {
     static final int BAD_SETTINGS = 2;
 
     @CommandLine.Spec
@@ -42,7 +44,7 @@ public final class AlarmDigest implements Callable<Integer> {
 
     /** Runs the command line; returns the exit code. */
     static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine line = new CommandLine(new AlarmDigest());
+        CommandLine line = new CommandLine(new Launcher());
         line.setOut(out);
         line.setErr(err);
         // The footer is a format string: the descriptions' own percent signs are escaped.
@@ -79,11 +81,21 @@ public final class AlarmDigest implements Callable<Integer> {
         }
     }
 
-    /** The HTTP endpoint option of the long-running commands. */
+    /** The HTTP endpoint option of the long-running commands, and the meter registry the endpoint serves. */
     static final class HttpOptions {
         @Option(names = "--http-port", defaultValue = "9400",
             description = "Port of /health, /ready and /metrics (default: ${DEFAULT-VALUE}; -1: none).")
         int port;
+
+        private PrometheusMeterRegistry registry;
+
+        /** Where the process's meters are registered, served on {@code /metrics}. */
+        PrometheusMeterRegistry registry() {
+            if (registry == null) {
+                registry = OpsServer.newRegistry();
+            }
+            return registry;
+        }
 
         OpsServer start(PrintWriter out) throws IOException {
             if (port < 0) {
@@ -91,7 +103,7 @@ public final class AlarmDigest implements Callable<Integer> {
             }
             OpsServer ops;
             try {
-                ops = OpsServer.start(port);
+                ops = OpsServer.start(port, registry());
             } catch (BindException e) {
                 throw new IllegalStateException("--http-port " + port + " is taken (" + e.getMessage()
                     + "); choose another, or -1 for no HTTP endpoint");
@@ -108,7 +120,7 @@ public final class AlarmDigest implements Callable<Integer> {
             try {
                 running.close();
             } catch (Exception e) {
-                LoggerFactory.getLogger(AlarmDigest.class).warn("Stopping did not complete: {}",
+                LoggerFactory.getLogger(Launcher.class).warn("Stopping did not complete: {}",
                     e.toString());
             } finally {
                 stopped.countDown();
@@ -161,7 +173,7 @@ public final class AlarmDigest implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             // Settings first: a bad one is reported before anything listens.
-            ProcessorApp app = ProcessorApp.start(settings.resolve());
+            ProcessorApp app = ProcessorApp.start(settings.resolve(), http.registry());
             return serve(app, http, ops -> ops.watch(app), spec.commandLine().getOut(), "processor ready: "
                 + app.config().inputTopic() + " -> "
                 + app.config().digestTopic());
@@ -183,9 +195,9 @@ public final class AlarmDigest implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             // Settings first: a bad one is reported before anything listens.
-            BridgeApp app = BridgeApp.start(settings.resolve());
+            BridgeApp app = BridgeApp.start(settings.resolve(), http.registry());
             return serve(app, http, ops -> ops.watch(app), spec.commandLine().getOut(), "bridge ready: "
-                + String.join(",", app.config().getList("bridge.roles")));
+                + String.join(",", app.config().getList(BridgeConfig.ROLES)));
         }
     }
 }

@@ -4,9 +4,12 @@ import io.alarmdigest.model.DlqReason;
 import io.alarmdigest.model.InvalidMessageException;
 import io.alarmdigest.model.Json;
 
-/** Checks that a record sits where its payload says it belongs. */
-final class Keys {
-    private Keys() {
+/**
+ * What an input record must have before its payload is applied: a value, and a key that is the UserID of that
+ * value. A record that fails either is a dead letter, not a message to repair by guessing.
+ */
+final class RecordChecks {
+    private RecordChecks() {
     }
 
     /**

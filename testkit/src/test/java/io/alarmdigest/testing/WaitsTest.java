@@ -1,4 +1,4 @@
-package io.alarmdigest.bridge;
+package io.alarmdigest.testing;
 
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,19 +10,19 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
-/** The integration tests' deadline wait: a wait that fails says what it waited for and what it saw last. */
-class FixtureTest {
+/** The deadline wait of the integration tests and the harness: one that fails says what it awaited and saw last. */
+class WaitsTest {
     @Test
     void shouldReturnTheValueOnceItMatches() {
         AtomicLong polls = new AtomicLong();
-        assertEquals(3L, Fixture.awaitThat(Duration.ofSeconds(60), "three polls", polls::incrementAndGet,
+        assertEquals(3L, Waits.awaitThat(Duration.ofSeconds(60), "three polls", polls::incrementAndGet,
             equalTo(3L)));
     }
 
     @Test
     void shouldNameWhatItAwaitedAndTheLastValueWhenTheDeadlinePasses() {
         ConditionTimeoutException failure = assertThrows(ConditionTimeoutException.class,
-            () -> Fixture.awaitThat(Duration.ofMillis(200), "ingress position", () -> 987L, equalTo(1_000L)));
+            () -> Waits.awaitThat(Duration.ofMillis(200), "ingress position", () -> 987L, equalTo(1_000L)));
         assertTrue(failure.getMessage().contains("ingress position"), failure.getMessage());
         assertTrue(failure.getMessage().contains("1000L") && failure.getMessage().contains("987L"),
             failure.getMessage());
@@ -31,7 +31,7 @@ class FixtureTest {
     @Test
     void shouldAddTheContextReadAfterTheWaitFailed() {
         AtomicLong reads = new AtomicLong();
-        AssertionError failure = assertThrows(AssertionError.class, () -> Fixture.awaitThat(Duration.ofMillis(200),
+        AssertionError failure = assertThrows(AssertionError.class, () -> Waits.awaitThat(Duration.ofMillis(200),
             "never", () -> false, equalTo(true), () -> "context read " + reads.incrementAndGet() + " time(s)"));
         assertTrue(failure.getMessage().contains("never") && failure.getMessage().endsWith("context read 1 time(s)"),
             failure.getMessage());
