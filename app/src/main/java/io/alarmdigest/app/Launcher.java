@@ -4,6 +4,7 @@ import io.alarmdigest.bridge.BridgeApp;
 import io.alarmdigest.bridge.BridgeConfig;
 import io.alarmdigest.model.InvalidMessageException;
 import io.alarmdigest.processor.app.ProcessorApp;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -158,9 +159,11 @@ public final class Launcher implements Callable<Integer> {
         }
     }
 
-    @Command(name = "processor", mixinStandardHelpOptions = true,
-        description = "Run the digest processor (Kafka Streams) against the Kafka at bootstrap.servers.")
-    static final class Processor implements Callable<Integer> {
+    /**
+     * A production role: started from its settings (a bad one is reported before anything listens), then its HTTP
+     * endpoint opened, then run until stopped.
+     */
+    abstract static class Role<A extends AutoCloseable> implements Callable<Integer> {
         @CommandLine.Mixin
         SettingsOptions settings;
 
@@ -170,34 +173,56 @@ public final class Launcher implements Callable<Integer> {
         @CommandLine.Mixin
         HttpOptions http;
 
+        abstract A start(Map<String, Object> settings, MeterRegistry registry) throws Exception;
+
+        /** Makes {@code /ready} answer for the started role. */
+        abstract void watch(OpsServer ops, A app);
+
+        /** The line printed once the role is ready. */
+        abstract String ready(A app);
+
         @Override
         public Integer call() throws Exception {
-            // Settings first: a bad one is reported before anything listens.
-            ProcessorApp app = ProcessorApp.start(settings.resolve(), http.registry());
-            return serve(app, http, ops -> ops.watch(app), spec.commandLine().getOut(), "processor ready: "
-                + app.config().inputTopic() + " -> "
-                + app.config().digestTopic());
+            A app = start(settings.resolve(), http.registry());
+            return serve(app, http, ops -> watch(ops, app), spec.commandLine().getOut(), ready(app));
+        }
+    }
+
+    @Command(name = "processor", mixinStandardHelpOptions = true,
+        description = "Run the digest processor (Kafka Streams) against the Kafka at bootstrap.servers.")
+    static final class Processor extends Role<ProcessorApp> {
+        @Override
+        ProcessorApp start(Map<String, Object> settings, MeterRegistry registry) throws InterruptedException {
+            return ProcessorApp.start(settings, registry);
+        }
+
+        @Override
+        void watch(OpsServer ops, ProcessorApp app) {
+            ops.watch(app);
+        }
+
+        @Override
+        String ready(ProcessorApp app) {
+            return "processor ready: " + app.config().inputTopic() + " -> " + app.config().digestTopic();
         }
     }
 
     @Command(name = "bridge", mixinStandardHelpOptions = true,
         description = "Run the NATS <-> Kafka bridges (bridge.roles: ingress, egress or both).")
-    static final class Bridge implements Callable<Integer> {
-        @CommandLine.Mixin
-        SettingsOptions settings;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @CommandLine.Mixin
-        HttpOptions http;
+    static final class Bridge extends Role<BridgeApp> {
+        @Override
+        BridgeApp start(Map<String, Object> settings, MeterRegistry registry) throws Exception {
+            return BridgeApp.start(settings, registry);
+        }
 
         @Override
-        public Integer call() throws Exception {
-            // Settings first: a bad one is reported before anything listens.
-            BridgeApp app = BridgeApp.start(settings.resolve(), http.registry());
-            return serve(app, http, ops -> ops.watch(app), spec.commandLine().getOut(), "bridge ready: "
-                + String.join(",", app.config().getList(BridgeConfig.ROLES)));
+        void watch(OpsServer ops, BridgeApp app) {
+            ops.watch(app);
+        }
+
+        @Override
+        String ready(BridgeApp app) {
+            return "bridge ready: " + String.join(",", app.config().getList(BridgeConfig.ROLES));
         }
     }
 }

@@ -40,24 +40,24 @@ import org.apache.kafka.common.utils.Time;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Kafka → NATS against a real broker and a real nats-server: every digest published, never skipped. */
 class EgressIT {
-    private static Fixture fixture;
+    @RegisterExtension
+    static final Fixture fixture = new Fixture();
     private static KafkaProducer<String, byte[]> producer;
 
     @BeforeAll
-    static void start() throws Exception {
-        fixture = new Fixture();
+    static void start() {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, fixture.kafka.bootstrapServers());
         producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
     }
 
     @AfterAll
-    static void stop() throws Exception {
+    static void stop() {
         producer.close();
-        fixture.close();
     }
 
     /** Writes digest parts as the processor would: {@code digests} digests of {@code parts} parts each. */

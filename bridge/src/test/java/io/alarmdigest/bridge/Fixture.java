@@ -26,17 +26,24 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** A real nats-server and a real Kafka broker for one test class, and the helpers the bridge tests share. */
-final class Fixture implements AutoCloseable {
+/**
+ * A real nats-server and a real Kafka broker for one test class ({@code @RegisterExtension static final Fixture}),
+ * started before its first test and stopped after its last, and the helpers the bridge tests share.
+ */
+final class Fixture implements BeforeAllCallback, AfterAllCallback {
 
-    final NatsServer nats;
-    final KafkaBroker kafka;
+    NatsServer nats;
+    KafkaBroker kafka;
     private int run;
 
-    Fixture() throws Exception {
-        this.nats = NatsServer.start();
-        this.kafka = KafkaBroker.start();
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        nats = NatsServer.start();
+        kafka = KafkaBroker.start();
     }
 
     /** Settings of an isolated run: its own topics, streams, consumer and group. */
@@ -163,8 +170,15 @@ final class Fixture implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        kafka.close();
-        nats.close();
+    public void afterAll(ExtensionContext context) throws Exception {
+        try {
+            if (kafka != null) {
+                kafka.close();
+            }
+        } finally {
+            if (nats != null) {
+                nats.close();
+            }
+        }
     }
 }

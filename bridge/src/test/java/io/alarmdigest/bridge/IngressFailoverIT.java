@@ -24,9 +24,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,19 +41,10 @@ class IngressFailoverIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MESSAGES = 12_000;
     private static final double RATE = 2_000;
-    private static Fixture fixture;
+    @RegisterExtension
+    static final Fixture fixture = new Fixture();
     /** The load of the running test. */
     private CompletableFuture<Void> load;
-
-    @BeforeAll
-    static void start() throws Exception {
-        fixture = new Fixture();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        fixture.close();
-    }
 
     @Test
     void shouldResumeAtOnceAfterTheOnlyIngressIsKilledAndRestarted() throws Exception {

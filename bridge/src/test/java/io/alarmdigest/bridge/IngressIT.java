@@ -31,9 +31,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * NATS → Kafka against a real nats-server and a real broker: every stream message exactly once in the one input
@@ -41,17 +40,8 @@ import org.junit.jupiter.api.Test;
  * dead-lettered in the same transactions; streams that cannot be copied safely refused.
  */
 class IngressIT {
-    private static Fixture fixture;
-
-    @BeforeAll
-    static void start() throws Exception {
-        fixture = new Fixture();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        fixture.close();
-    }
+    @RegisterExtension
+    static final Fixture fixture = new Fixture();
 
     @Test
     void shouldCopyTenThousandCorePublishesExactlyOnceInStreamOrder() throws Exception {

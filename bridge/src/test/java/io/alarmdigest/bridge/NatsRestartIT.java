@@ -22,26 +22,16 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The NATS server restarts under a running bridge: both halves resume by themselves, nothing accepted is lost or
  * copied twice.
  */
 class NatsRestartIT {
-    private static Fixture fixture;
-
-    @BeforeAll
-    static void start() throws Exception {
-        fixture = new Fixture();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        fixture.close();
-    }
+    @RegisterExtension
+    static final Fixture fixture = new Fixture();
 
     @Test
     void shouldResumeIngressAndEgressAfterTheNatsServerRestarts() throws Exception {

@@ -28,13 +28,14 @@ public final class DigestTap implements AutoCloseable {
     /** Nats-Msg-Id → when the subscriber first saw it: a digest's arrival, whichever path brings it first. */
     private final Map<String, Long> firstSeenNanos = new HashMap<>();
     private final AtomicLong copies = new AtomicLong();
+    private final AtomicLong lastSequence = new AtomicLong();
 
     public DigestTap(Connection connection, String stream, String subject, Oracle oracle)
         throws IOException, JetStreamApiException {
         this.oracle = oracle;
         this.dispatcher = connection.createDispatcher(message -> {
             long now = System.nanoTime();
-            String id = message.getHeaders() == null ? null : message.getHeaders().getFirst("Nats-Msg-Id");
+            String id = message.getHeaders() == null ? null : message.getHeaders().getFirst(ContractHeaders.MSG_ID);
             synchronized (seenOnSubject) {
                 firstSeenNanos.putIfAbsent(String.valueOf(id), now);
                 if (seenOnSubject.merge(String.valueOf(id), 1, Integer::sum) > 1) {
@@ -50,10 +51,17 @@ public final class DigestTap implements AutoCloseable {
 
     private void fromStream(Message message) {
         Headers headers = message.getHeaders() == null ? new Headers() : message.getHeaders();
-        String msgId = String.valueOf(headers.getFirst("Nats-Msg-Id"));
-        oracle.digestMessage(new Oracle.StreamMessage(message.metaData().streamSequence(),
-            String.valueOf(headers.getFirst("Digest-Id")), number(headers.getFirst("Digest-Part")),
-            number(headers.getFirst("Digest-Parts")), msgId, message.getData(), arrival(msgId)));
+        String msgId = String.valueOf(headers.getFirst(ContractHeaders.MSG_ID));
+        long sequence = message.metaData().streamSequence();
+        oracle.digestMessage(new Oracle.StreamMessage(sequence, String.valueOf(headers.getFirst(ContractHeaders.DIGEST_ID)),
+            number(headers.getFirst(ContractHeaders.DIGEST_PART)), number(headers.getFirst(ContractHeaders.DIGEST_PARTS)),
+            msgId, message.getData(), arrival(msgId)));
+        lastSequence.accumulateAndGet(sequence, Math::max);
+    }
+
+    /** The last sequence of the digest stream read so far (every message up to it has gone to the oracle). */
+    public long lastSequence() {
+        return lastSequence.get();
     }
 
     /** When a part arrived: as the subscriber saw it, or now (the stream brought it first). */

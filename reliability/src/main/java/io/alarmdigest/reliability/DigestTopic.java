@@ -20,7 +20,8 @@ public final class DigestTopic {
         Map<String, Integer> seen = new HashMap<>();
         int[] repeats = {0};
         CommittedTopic.forEach(bootstrap, TOPIC, timeout, record -> {
-            String part = CommittedTopic.header(record, "digest-id") + "#" + CommittedTopic.header(record, "digest-part");
+            String part = CommittedTopic.header(record, ContractHeaders.RECORD_DIGEST_ID) + "#"
+                + CommittedTopic.header(record, ContractHeaders.RECORD_DIGEST_PART);
             if (seen.merge(part, 1, Integer::sum) > 1) {
                 repeats[0]++;
             }

@@ -30,8 +30,8 @@ public final class InputTopic {
         int[] counts = {0, 0, 0};
         CommittedTopic.forEach(bootstrap, TOPIC, timeout, record -> {
             counts[0]++;
-            String created = CommittedTopic.header(record, "nats-stream-created");
-            long seq = Long.parseLong(CommittedTopic.header(record, "nats-stream-seq"));
+            String created = CommittedTopic.header(record, ContractHeaders.NATS_STREAM_CREATED);
+            long seq = Long.parseLong(CommittedTopic.header(record, ContractHeaders.NATS_STREAM_SEQ));
             if (!seen.add(created + "#" + seq)) {
                 counts[1]++;
             }

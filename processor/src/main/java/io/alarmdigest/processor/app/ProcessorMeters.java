@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.config.MeterFilter;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
@@ -43,8 +44,9 @@ final class ProcessorMeters implements AutoCloseable {
     /** Keeps the Kafka Streams binder from exporting the processor's own metrics under its names. */
     static final MeterFilter FILTER = MeterFilter.denyNameStartsWith(BINDER_PREFIX);
 
-    private final KafkaStreams streams;
+    private final Supplier<Map<MetricName, ? extends Metric>> metrics;
     private final MeterRegistry registry;
+    /** Kafka Streams' own metrics and its clients'; none where only the processor's are exported (tests). */
     private final KafkaStreamsMetrics binder;
     /** By meter (name and task): the metric it reads and the meter registered for it. */
     private final Map<String, Exported> exported = new HashMap<>();
@@ -53,17 +55,25 @@ final class ProcessorMeters implements AutoCloseable {
     }
 
     ProcessorMeters(KafkaStreams streams, MeterRegistry registry) {
-        this.streams = streams;
+        this(streams::metrics, registry, new KafkaStreamsMetrics(streams));
+    }
+
+    /** Exports the processor's own metrics of {@code metrics}, and what {@code binder} exports if not null. */
+    ProcessorMeters(Supplier<Map<MetricName, ? extends Metric>> metrics, MeterRegistry registry,
+                    KafkaStreamsMetrics binder) {
+        this.metrics = metrics;
         this.registry = registry;
-        this.binder = new KafkaStreamsMetrics(streams);
-        binder.bindTo(registry);
+        this.binder = binder;
+        if (binder != null) {
+            binder.bindTo(registry);
+        }
     }
 
     /** Registers the meters of the tasks running now; removes those whose task is gone or whose sensor was replaced. */
     synchronized void refresh() {
         Map<String, Metric> current = new HashMap<>();
         Map<String, MetricName> names = new HashMap<>();
-        streams.metrics().forEach((name, metric) -> {
+        metrics.get().forEach((name, metric) -> {
             String meter = meterName(name);
             if (meter != null) {
                 String key = meter + "/" + task(name);
@@ -118,7 +128,9 @@ final class ProcessorMeters implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        binder.close();
+        if (binder != null) {
+            binder.close();
+        }
         exported.values().forEach(e -> registry.remove(e.meter()));
         exported.clear();
     }
