@@ -90,9 +90,12 @@ public final class BridgeApp implements AutoCloseable {
                 throw new IllegalStateException("Could not provision the JetStream input stream "
                     + config.inputStream() + ": " + e.getMessage(), e);
             }
+            IngressMetrics ingressMetrics = new IngressMetrics(meters, input.stream(),
+                List.of(config.statusSubject(), config.requestSubject()));
+            running.add(ingressMetrics);
             Ingress ingress = new Ingress(config, nats,
                 () -> new KafkaProducer<>(config.producerProperties(), new StringSerializer(), new ByteArraySerializer()),
-                new IngressMetrics(meters, input.stream()), new IngressElection(config), Time.SYSTEM);
+                ingressMetrics, new IngressElection(config), Time.SYSTEM);
             this.ingress = ingress;
             running.add(ingress);
             ingress.start();
@@ -107,10 +110,12 @@ public final class BridgeApp implements AutoCloseable {
                         + config.digestStream() + ": " + e.getMessage(), e);
                 }
             }
+            EgressMetrics egressMetrics = new EgressMetrics(meters);
+            running.add(egressMetrics);
             Egress egress = new Egress(config, nats,
                 () -> new KafkaConsumer<>(config.consumerProperties(), new StringDeserializer(),
                     new ByteArrayDeserializer()),
-                new EgressMetrics(meters), Time.SYSTEM);
+                egressMetrics, Time.SYSTEM);
             running.add(egress);
             egress.start();
         }

@@ -4,12 +4,13 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The egress's meters: digest parts NATS confirmed, publications tried again, re-publications the digest stream
- * dropped as duplicates, and the digest latency.
+ * dropped as duplicates, and the digest latency. {@link #close()} removes them.
  */
-public final class EgressMetrics {
+public final class EgressMetrics implements AutoCloseable {
     /** Counter: digest parts published and confirmed by NATS (re-publications dropped as duplicates included). */
     public static final String MESSAGES = "alarm.digest.egress.messages";
     /** Counter: publications that NATS did not confirm in time and that are tried again. */
@@ -22,12 +23,14 @@ public final class EgressMetrics {
      */
     public static final String DIGEST_LATENCY = "alarm.digest.digest.latency";
 
+    private final MeterRegistry registry;
     private final Counter messages;
     private final Counter retries;
     private final Counter duplicatesDropped;
     private final Timer latency;
 
     EgressMetrics(MeterRegistry registry) {
+        this.registry = registry;
         this.messages = Counter.builder(MESSAGES).description("Digest parts confirmed by NATS").register(registry);
         this.retries = Counter.builder(RETRIES).description("Digest publications tried again").register(registry);
         this.duplicatesDropped = Counter.builder(DUPLICATES_DROPPED)
@@ -50,5 +53,11 @@ public final class EgressMetrics {
 
     void retried() {
         retries.increment();
+    }
+
+    /** Removes the meters from the registry (a bridge started again registers its own). */
+    @Override
+    public void close() {
+        List.of(messages, retries, duplicatesDropped, latency).forEach(registry::remove);
     }
 }

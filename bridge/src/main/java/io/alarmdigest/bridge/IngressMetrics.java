@@ -4,13 +4,16 @@ import io.alarmdigest.model.DlqReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -18,9 +21,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * dead-lettered (by {@code reason}), its transactions, its faults (restarts, fencings, gaps, a stream found
  * re-created or rolled back), whether it is the active one, its committed and purged positions, and the input
  * stream's fill against its limits, so that an operator sees the stream filling while Kafka or the ingress is away.
- * Counters count what was committed to Kafka.
+ * Counters count what was committed to Kafka. Every meter exists from the start (a counter of each input subject and
+ * of each dead-letter reason), so that a rate over it is defined before its first event; {@link #close()} removes
+ * them.
  */
-public final class IngressMetrics {
+public final class IngressMetrics implements AutoCloseable {
     /** Counter, tag {@code subject}: messages copied into the input topic. */
     public static final String MESSAGES = "alarm.digest.ingress.messages";
     /** Counter, tag {@code reason} (the {@code dlq-reason} code): messages copied to the dead-letter topic. */
@@ -58,7 +63,8 @@ public final class IngressMetrics {
 
     private final MeterRegistry registry;
     private final Tags tags;
-    private final Map<String, Counter> messages = new ConcurrentHashMap<>();
+    private final List<Meter> meters = new ArrayList<>();
+    private final Map<String, Counter> messages = new HashMap<>();
     private final Map<DlqReason, Counter> deadLetters = new EnumMap<>(DlqReason.class);
     private final Timer transactions;
     private final DistributionSummary transactionMessages;
@@ -76,14 +82,23 @@ public final class IngressMetrics {
     private final AtomicLong streamMaxBytes = new AtomicLong();
     private final AtomicLong streamLastSequence = new AtomicLong();
 
-    IngressMetrics(MeterRegistry registry, String stream) {
+    /** @param subjects the input subjects of {@code stream} */
+    IngressMetrics(MeterRegistry registry, String stream, List<String> subjects) {
         this.registry = registry;
         this.tags = Tags.of(STREAM_TAG, stream);
-        this.transactions = Timer.builder(TRANSACTIONS).tags(tags)
+        this.transactions = add(Timer.builder(TRANSACTIONS).tags(tags)
             .description("Ingress transactions committed, from their first message to their commit")
-            .register(registry);
-        this.transactionMessages = DistributionSummary.builder(TRANSACTION_MESSAGES).tags(tags)
-            .description("Messages per committed ingress transaction").register(registry);
+            .register(registry));
+        this.transactionMessages = add(DistributionSummary.builder(TRANSACTION_MESSAGES).tags(tags)
+            .description("Messages per committed ingress transaction").register(registry));
+        for (String subject : subjects) {
+            messages.put(subject, add(Counter.builder(MESSAGES).tags(tags.and(SUBJECT_TAG, subject))
+                .description("Messages copied into the input topic").register(registry)));
+        }
+        for (DlqReason reason : DlqReason.values()) {
+            deadLetters.put(reason, add(Counter.builder(DEAD_LETTERS).tags(tags.and(REASON_TAG, reason.code()))
+                .description("Messages copied to the dead-letter topic").register(registry)));
+        }
         this.restarts = counter(RESTARTS, "Times the ingress started again from the committed position");
         this.fenced = counter(FENCED, "Times another ingress fenced this one");
         this.sequenceGaps = counter(SEQUENCE_GAPS, "Stream messages lost before the ingress copied them");
@@ -99,30 +114,27 @@ public final class IngressMetrics {
         gauge(STREAM_LAST_SEQUENCE, streamLastSequence, "The input stream's last sequence");
     }
 
+    private <M extends Meter> M add(M meter) {
+        meters.add(meter);
+        return meter;
+    }
+
     private Counter counter(String name, String description) {
-        return Counter.builder(name).tags(tags).description(description).register(registry);
+        return add(Counter.builder(name).tags(tags).description(description).register(registry));
     }
 
     private void gauge(String name, AtomicLong value, String description) {
-        Gauge.builder(name, value, AtomicLong::get).tags(tags).description(description).register(registry);
+        add(Gauge.builder(name, value, AtomicLong::get).tags(tags).description(description).register(registry));
     }
 
     /** A transaction was committed: its messages by subject, its dead letters by reason, its duration. */
     void committed(Map<String, Long> bySubject, Map<DlqReason, Long> deadLettered, int messageCount,
                    Duration took, long lastSequence) {
-        bySubject.forEach((subject, count) -> messages.computeIfAbsent(subject, s -> Counter.builder(MESSAGES)
-            .tags(tags.and(SUBJECT_TAG, s)).description("Messages copied into the input topic")
-            .register(registry)).increment(count));
-        deadLettered.forEach((reason, count) -> deadLetter(reason).increment(count));
+        bySubject.forEach((subject, count) -> messages.get(subject).increment(count));
+        deadLettered.forEach((reason, count) -> deadLetters.get(reason).increment(count));
         transactions.record(took);
         transactionMessages.record(messageCount);
         position.set(lastSequence);
-    }
-
-    private synchronized Counter deadLetter(DlqReason reason) {
-        return deadLetters.computeIfAbsent(reason, r -> Counter.builder(DEAD_LETTERS)
-            .tags(tags.and(REASON_TAG, r.code())).description("Messages copied to the dead-letter topic")
-            .register(registry));
     }
 
     void restarted() {
@@ -163,5 +175,11 @@ public final class IngressMetrics {
         streamMaxMessages.set(maxMessages);
         streamMaxBytes.set(maxBytes);
         streamLastSequence.set(lastSequence);
+    }
+
+    /** Removes the meters from the registry (a bridge started again registers its own). */
+    @Override
+    public void close() {
+        meters.forEach(registry::remove);
     }
 }

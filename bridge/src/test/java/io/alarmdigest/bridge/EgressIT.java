@@ -57,7 +57,9 @@ class EgressIT {
 
     @AfterAll
     static void stop() {
-        producer.close();
+        if (producer != null) {
+            producer.close();
+        }
     }
 
     /** Writes digest parts as the processor would: {@code digests} digests of {@code parts} parts each. */

@@ -52,6 +52,18 @@ class DeadLetterTest {
         assertNull(letter.value());
     }
 
+    @Test
+    void shouldKeepTheOriginalSizeOfAnExcerpt() {
+        Headers excerpt = new RecordHeaders().add("dlq-truncated-from", utf8("5000"));
+        DeadLetter kept = DeadLetter.of(excerpt, new byte[64], NOT_JSON, "again", 64);
+        assertEquals("5000", header(kept.headers(), "dlq-truncated-from"), "its value is still an excerpt");
+
+        DeadLetter cut = DeadLetter.of(excerpt, new byte[100], NOT_JSON, "again", 64);
+        assertEquals(64, cut.value().length);
+        assertEquals(1, count(cut.headers(), "dlq-truncated-from"));
+        assertEquals("5000", header(cut.headers(), "dlq-truncated-from"), "the size of the message it came from");
+    }
+
     private static long count(Headers headers, String key) {
         return Arrays.stream(headers.toArray()).filter(h -> h.key().equals(key)).count();
     }

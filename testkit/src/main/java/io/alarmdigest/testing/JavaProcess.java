@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A main class in a JVM of its own, on this JVM's class path, for tests and benchmarks that do to a component what
@@ -70,13 +71,14 @@ public final class JavaProcess implements AutoCloseable {
         starts++;
         note("start #" + starts);
         process = ChildProcesses.register(new ProcessBuilder(command).redirectErrorStream(true).start());
-        CountDownLatch ready = new CountDownLatch(1);
+        CountDownLatch outputSeen = new CountDownLatch(1);
+        AtomicBoolean ready = new AtomicBoolean();
         Process started = process;
-        Thread pump = new Thread(() -> pump(started, ready), name + "-output");
+        Thread pump = new Thread(() -> pump(started, ready, outputSeen), name + "-output");
         pump.setDaemon(true);
         pump.start();
-        boolean printed = ready.await(readyTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        if (!printed || !process.isAlive()) {
+        outputSeen.await(readyTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (!ready.get() || !process.isAlive()) {
             String state = process.isAlive() ? "still running" : "exited with " + process.exitValue();
             process.destroyForcibly().waitFor();
             throw new AssertionError(name + " did not print \"" + readyLine + "\" within " + readyTimeout + " ("
@@ -84,8 +86,11 @@ public final class JavaProcess implements AutoCloseable {
         }
     }
 
-    /** Copies the child's output to its log; counts down {@code ready} at the ready line or when the output ends. */
-    private void pump(Process child, CountDownLatch ready) {
+    /**
+     * Copies the child's output to its log; at the ready line sets {@code ready}, and counts {@code outputSeen} down
+     * then or when the output ends (the child exited) whichever comes first.
+     */
+    private void pump(Process child, AtomicBoolean ready, CountDownLatch outputSeen) {
         try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
                  StandardCharsets.UTF_8));
              PrintWriter file = new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8,
@@ -93,13 +98,14 @@ public final class JavaProcess implements AutoCloseable {
             for (String line = out.readLine(); line != null; line = out.readLine()) {
                 file.println(line);
                 if (line.startsWith(readyLine)) {
-                    ready.countDown();
+                    ready.set(true);
+                    outputSeen.countDown();
                 }
             }
         } catch (IOException e) {
             // The child is gone.
         } finally {
-            ready.countDown();
+            outputSeen.countDown();
         }
     }
 

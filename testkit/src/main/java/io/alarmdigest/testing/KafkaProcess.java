@@ -4,6 +4,7 @@ import io.alarmdigest.kafka.embedded.SingleNodeKafka;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -13,6 +14,9 @@ import java.util.List;
  * {@link KafkaBroker} (a JVM of its own), so use it only where the broker must go away or be measured apart.
  */
 public final class KafkaProcess implements AutoCloseable {
+    /** A JVM's start, the storage's formatting on first use, then the broker's own start. */
+    private static final Duration START_TIMEOUT = SingleNodeKafka.START_TIMEOUT.multipliedBy(2);
+
     private final int port;
     private final JavaProcess process;
 
@@ -26,7 +30,7 @@ public final class KafkaProcess implements AutoCloseable {
         Path dir = Files.createTempDirectory("kafka-process-");
         JavaProcess process = JavaProcess.start("kafka", dir, List.of("-Xmx512m"), SingleNodeKafka.class.getName(),
             List.of(dir.resolve("data").toString(), Integer.toString(port), Integer.toString(Ports.free())),
-            SingleNodeKafka.READY, SingleNodeKafka.START_TIMEOUT);
+            SingleNodeKafka.READY, START_TIMEOUT);
         return new KafkaProcess(port, process);
     }
 
@@ -49,8 +53,13 @@ public final class KafkaProcess implements AutoCloseable {
         process.start();
     }
 
+    /** Stops the broker as {@link #stop()} does (a controlled shutdown), killing it should that not end it. */
     @Override
     public void close() throws InterruptedException {
-        process.close();
+        try {
+            process.stop();
+        } finally {
+            process.close();
+        }
     }
 }

@@ -99,7 +99,11 @@ public final class SingleNodeKafka implements AutoCloseable {
             server.startup();
             awaitReady(kafka.bootstrapServers(), START_TIMEOUT, () -> true, "this process's log");
         } catch (RuntimeException | InterruptedException e) {
-            kafka.close();
+            try {
+                kafka.close();
+            } catch (RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
             throw e;
         }
         LOG.info("Single-node Kafka ready at {} (data in {})", kafka.bootstrapServers(), dataDir.toAbsolutePath());

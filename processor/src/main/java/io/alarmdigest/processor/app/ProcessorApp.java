@@ -80,7 +80,13 @@ public final class ProcessorApp implements AutoCloseable {
                 meters.refresh();
             }
         });
-        streams.start();
+        try {
+            streams.start();
+        } catch (RuntimeException e) {
+            streams.close(Duration.ZERO);
+            meters.close();
+            throw e;
+        }
         LOG.info("Processor started: application {}, {} -> {}, dead letters to {}",
             props.get(StreamsConfig.APPLICATION_ID_CONFIG), config.inputTopic(),
             config.digestTopic(), config.deadLetterTopic());

@@ -10,10 +10,15 @@ import io.micrometer.core.instrument.config.MeterFilter;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Exports the processor's metrics, each once: Kafka Streams' own and its clients' (consumer lag, commit and process
@@ -27,11 +32,14 @@ import org.apache.kafka.streams.KafkaStreams;
  * it (Micrometer applies a filter only to meters registered after it).
  *
  * <p>The processor's sensors come and go with their tasks: {@link #refresh()} registers those of the tasks this
- * instance runs now and removes those of tasks gone, and is called whenever the streams are RUNNING (by then every
- * task's processors have created their sensors).
+ * instance runs now and removes those of tasks gone or whose sensors were created anew (a task closed and started
+ * again). It runs whenever the streams are RUNNING (by then every task's processors have created their sensors)
+ * and every {@value #REFRESH_SECONDS} s, for a task restarted while they stay RUNNING.
  */
 final class ProcessorMeters implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessorMeters.class);
     static final String PREFIX = "alarm.digest.processor.";
+    static final long REFRESH_SECONDS = 10;
     static final String TASK = "task";
     private static final String TOTAL = "-total";
     private static final String LATENCY_AVG = "-latency-avg";
@@ -48,6 +56,7 @@ final class ProcessorMeters implements AutoCloseable {
     private final MeterRegistry registry;
     /** Kafka Streams' own metrics and its clients'; none where only the processor's are exported (tests). */
     private final KafkaStreamsMetrics binder;
+    private final ScheduledExecutorService refresher;
     /** By meter (name and task): the metric it reads and the meter registered for it. */
     private final Map<String, Exported> exported = new HashMap<>();
 
@@ -55,22 +64,44 @@ final class ProcessorMeters implements AutoCloseable {
     }
 
     ProcessorMeters(KafkaStreams streams, MeterRegistry registry) {
-        this(streams::metrics, registry, new KafkaStreamsMetrics(streams));
+        this(streams::metrics, registry, new KafkaStreamsMetrics(streams), true);
     }
 
-    /** Exports the processor's own metrics of {@code metrics}, and what {@code binder} exports if not null. */
+    /**
+     * Exports the processor's own metrics of {@code metrics}, and what {@code binder} exports if not null;
+     * {@code periodic}: refreshes on a thread of its own as well.
+     */
     ProcessorMeters(Supplier<Map<MetricName, ? extends Metric>> metrics, MeterRegistry registry,
-                    KafkaStreamsMetrics binder) {
+                    KafkaStreamsMetrics binder, boolean periodic) {
         this.metrics = metrics;
         this.registry = registry;
         this.binder = binder;
         if (binder != null) {
             binder.bindTo(registry);
         }
+        this.refresher = periodic ? Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "alarm-digest-processor-meters");
+            thread.setDaemon(true);
+            return thread;
+        }) : null;
+        if (refresher != null) {
+            refresher.scheduleWithFixedDelay(this::refresh, REFRESH_SECONDS, REFRESH_SECONDS, TimeUnit.SECONDS);
+        }
     }
 
-    /** Registers the meters of the tasks running now; removes those whose task is gone or whose sensor was replaced. */
+    /**
+     * Registers the meters of the tasks running now; removes those whose task is gone or whose sensor was replaced.
+     * Never throws: it runs on a stream thread's state change, which an exception would end.
+     */
     synchronized void refresh() {
+        try {
+            exportCurrent();
+        } catch (RuntimeException e) {
+            LOG.warn("Could not update the processor's meters: {}", e.toString());
+        }
+    }
+
+    private void exportCurrent() {
         Map<String, Metric> current = new HashMap<>();
         Map<String, MetricName> names = new HashMap<>();
         metrics.get().forEach((name, metric) -> {
@@ -128,6 +159,9 @@ final class ProcessorMeters implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (refresher != null) {
+            refresher.shutdownNow();
+        }
         if (binder != null) {
             binder.close();
         }

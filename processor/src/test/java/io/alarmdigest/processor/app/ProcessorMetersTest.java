@@ -21,7 +21,7 @@ class ProcessorMetersTest {
     @Test
     void shouldExportEachCounterOncePerTaskAndFollowItsValue() {
         try (DigestDriver digests = new DigestDriver();
-             ProcessorMeters meters = new ProcessorMeters(digests.driver()::metrics, registry, null)) {
+             ProcessorMeters meters = new ProcessorMeters(digests.driver()::metrics, registry, null, false)) {
             digests.event("u1", "a1", "WARNING", "2021-06-07T20:40:15Z");
             digests.request("u1");
             meters.refresh();
@@ -43,6 +43,18 @@ class ProcessorMetersTest {
         }
         assertTrue(registry.find("alarm.digest.processor.digests").functionCounters().isEmpty(),
             "closing removes the meters");
+    }
+
+    @Test
+    void shouldKeepTheKafkaStreamsBindersCopyOfTheProcessorsMetricsOut() {
+        MeterRegistry filtered = new SimpleMeterRegistry();
+        filtered.config().meterFilter(ProcessorApp.METER_FILTER);
+        filtered.counter("kafka.stream.alarm.digest.digests.total");
+        filtered.counter("kafka.stream.thread.process.total");
+        assertTrue(filtered.find("kafka.stream.alarm.digest.digests.total").meters().isEmpty(),
+            "the binder's name of a processor metric is denied");
+        assertEquals(1, filtered.find("kafka.stream.thread.process.total").meters().size(),
+            "Kafka Streams' own metrics pass");
     }
 
     @Test
