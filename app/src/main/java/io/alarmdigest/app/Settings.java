@@ -1,6 +1,7 @@
 package io.alarmdigest.app;
 
 import io.alarmdigest.bridge.BridgeConfig;
+import io.alarmdigest.kafka.PassThrough;
 import io.alarmdigest.processor.config.ProcessorConfig;
 import java.io.IOException;
 import java.io.Reader;
@@ -26,7 +27,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * Where settings come from, lowest precedence first: the built-in defaults, a properties file ({@code --config}),
  * environment variables {@code ALARM_DIGEST_<KEY>} (the key upper-cased, {@code .} and {@code -} as {@code _}:
  * {@code ALARM_DIGEST_NATS_URLS} for {@code nats.urls}), then {@code --set key=value} flags. Every setting of the
- * processor, the bridges and the Kafka clients can be given each way.
+ * processor, the bridges and the Kafka clients can be given each way. A key under one of the service's own prefixes
+ * ({@code nats.}, {@code ingress.}, ...) that names no setting is an error, never a setting handed to Kafka.
  */
 final class Settings {
     static final String ENV_PREFIX = "ALARM_DIGEST_";
@@ -58,6 +60,7 @@ final class Settings {
             }
             settings.put(set.substring(0, equals).trim(), set.substring(equals + 1).trim());
         }
+        PassThrough.requireKnown(settings, ProcessorConfig.DEFINITION, BridgeConfig.DEFINITION);
         return settings;
     }
 

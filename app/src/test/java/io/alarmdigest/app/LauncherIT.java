@@ -74,6 +74,15 @@ class LauncherIT {
         Run missing = run("bridge", "--set", "nats.urls=" + nats.url());
         assertEquals(Launcher.BAD_SETTINGS, missing.code());
         assertTrue(missing.err().contains("bootstrap.servers"), missing.err());
+
+        // A misspelt setting of the service's own is not handed to Kafka in silence.
+        Run misspelt = run("standalone", "--http-port", "-1", "--set", "nats.tls.ca.fil=ca.pem");
+        assertEquals(Launcher.BAD_SETTINGS, misspelt.code());
+        assertTrue(misspelt.err().contains("nats.tls.ca.fil (did you mean nats.tls.ca.file?)"), misspelt.err());
+
+        Run noFile = run("watch", "--set", "nats.urls=" + nats.url(), "--set", "nats.tls.ca.file=/nowhere/ca.pem");
+        assertEquals(Launcher.BAD_SETTINGS, noFile.code());
+        assertTrue(noFile.err().contains("nats.tls.ca.file") && noFile.err().contains("/nowhere/ca.pem"), noFile.err());
     }
 
     @Test

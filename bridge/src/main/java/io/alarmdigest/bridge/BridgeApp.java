@@ -37,6 +37,7 @@ public final class BridgeApp implements AutoCloseable {
     private final MeterRegistry meters;
     private final List<AutoCloseable> running = new ArrayList<>();
     private final List<Connection> connections = new ArrayList<>();
+    private final List<NatsProblems> problems = new ArrayList<>();
     private Ingress ingress;
 
     private BridgeApp(BridgeConfig config, MeterRegistry meters) {
@@ -81,14 +82,14 @@ public final class BridgeApp implements AutoCloseable {
                 e.getCause());
         }
         if (config.runsIngress()) {
-            Connection nats = connect("ingress");
+            NatsProblems problems = new NatsProblems("ingress");
+            Connection nats = connect("ingress", problems);
             NatsStreams.Input input;
             try {
                 // Also at every start of copying; here, so that a stream that cannot be used stops start-up.
                 input = NatsStreams.provisionInput(nats.jetStreamManagement(), config);
-            } catch (JetStreamApiException e) {
-                throw new IllegalStateException("Could not provision the JetStream input stream "
-                    + config.inputStream() + ": " + e.getMessage(), e);
+            } catch (JetStreamApiException | IOException e) {
+                throw provisioningFailed("input stream " + config.inputStream(), e, problems);
             }
             IngressMetrics ingressMetrics = new IngressMetrics(meters, input.stream(),
                 List.of(config.statusSubject(), config.requestSubject()));
@@ -101,13 +102,13 @@ public final class BridgeApp implements AutoCloseable {
             ingress.start();
         }
         if (config.runsEgress()) {
-            Connection nats = connect("egress");
+            NatsProblems problems = new NatsProblems("egress");
+            Connection nats = connect("egress", problems);
             if (config.digestStreamEnabled()) {
                 try {
                     NatsStreams.provisionDigestStream(nats.jetStreamManagement(), config);
-                } catch (JetStreamApiException e) {
-                    throw new IllegalStateException("Could not provision the JetStream digest stream "
-                        + config.digestStream() + ": " + e.getMessage(), e);
+                } catch (JetStreamApiException | IOException e) {
+                    throw provisioningFailed("digest stream " + config.digestStream(), e, problems);
                 }
             }
             EgressMetrics egressMetrics = new EgressMetrics(meters);
@@ -121,8 +122,20 @@ public final class BridgeApp implements AutoCloseable {
         }
     }
 
-    private Connection connect(String role) throws IOException, InterruptedException {
-        Connection nats = NatsConnections.connect(config.nats(), role);
+    /**
+     * A JetStream stream could not be provisioned: most often a permission the service's NATS user lacks, which the
+     * server names (the request itself only times out).
+     */
+    private static IllegalStateException provisioningFailed(String what, Exception e, NatsProblems problems) {
+        String denied = problems.permissionDenied();
+        return new IllegalStateException("Could not provision the JetStream " + what + ": " + (denied == null
+            ? e.getMessage() : "NATS refused a permission: " + denied + "; grant it to the service's NATS user "
+                + "(README, 'NATS permissions')"), e);
+    }
+
+    private Connection connect(String role, NatsProblems problems) throws InterruptedException {
+        Connection nats = NatsConnections.connect(config.nats(), role, problems);
+        this.problems.add(problems);
         connections.add(nats);
         running.add(() -> {
             try {
@@ -146,6 +159,11 @@ public final class BridgeApp implements AutoCloseable {
     public String problem() {
         if (!natsConnected()) {
             return "NATS not connected";
+        }
+        for (NatsProblems connection : problems) {
+            if (connection.permissionDenied() != null) {
+                return "NATS refused a permission: " + connection.permissionDenied();
+            }
         }
         String ingressProblem = ingress == null ? null : ingress.problem();
         return ingressProblem == null ? null : "ingress: " + ingressProblem;

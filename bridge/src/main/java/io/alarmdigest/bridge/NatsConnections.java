@@ -3,30 +3,37 @@ package io.alarmdigest.bridge;
 import io.alarmdigest.logging.RateLimitedLog;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
-import io.nats.client.ErrorListener;
-import io.nats.client.JetStreamSubscription;
+import io.nats.client.NKey;
 import io.nats.client.Nats;
 import io.nats.client.Options;
-import io.nats.client.support.Status;
 import java.io.IOException;
 import java.net.URI;
-import java.security.NoSuchAlgorithmException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.stream.Collectors;
+import javax.net.ssl.SSLException;
+import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Connects to NATS the one way every client of the service does (the bridges, {@code publish}, {@code watch}): every
- * configured server, reconnecting for ever with jittered
- * backoff, credentials from the settings, a listener that logs connection changes and a rate-limited error
- * listener. Secrets never reach the log: URLs are logged without their user info.
+ * configured server, credentials and TLS from {@link NatsSettings}, reconnecting for ever with jittered backoff once
+ * connected, a listener that logs connection changes and a rate-limited error listener ({@link NatsProblems}).
+ * The first connection is tried until a server answers — NATS may start after the service — but a failure that
+ * trying again cannot mend (credentials refused, a server certificate not trusted or not naming the host, the
+ * client certificate refused, TLS wanted by one side only) ends it with a message that says which. Secrets never
+ * reach the log: URLs are logged without their user info, passwords, tokens and seeds never.
  */
 public final class NatsConnections {
     private static final Logger LOG = LoggerFactory.getLogger(NatsConnections.class);
     private static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration RECONNECT_WAIT = Duration.ofSeconds(1);
     private static final Duration RECONNECT_JITTER = Duration.ofMillis(500);
+    /** Longest wait between two tries of the first connection. */
+    private static final Duration FIRST_CONNECT_BACKOFF_MAX = Duration.ofSeconds(5);
     /** Messages published while disconnected are buffered up to this size, then publishing fails. */
     private static final long RECONNECT_BUFFER_BYTES = 8L * 1024 * 1024;
 
@@ -34,18 +41,48 @@ public final class NatsConnections {
     }
 
     /**
-     * Connects, waiting while no server answers: the first connection is retried like a reconnection.
+     * Connects, waiting while no server answers.
      *
      * @param role named in the connection name and the logs, e.g. {@code ingress}
+     * @throws IllegalStateException saying what to fix when the failure is one that retrying cannot mend
      */
-    public static Connection connect(NatsSettings config, String role) throws IOException, InterruptedException {
-        Options options = options(config, role);
-        LOG.info("Connecting {} to NATS at {}", role, redacted(config));
-        return Nats.connectReconnectOnConnect(options);
+    public static Connection connect(NatsSettings config, String role) throws InterruptedException {
+        return connect(config, role, new NatsProblems(role));
     }
 
-    static Options options(NatsSettings config, String role) {
-        RateLimitedLog errors = new RateLimitedLog(LOG);
+    /** As {@link #connect(NatsSettings, String)}, the connection's errors and permission refusals kept in {@code problems}. */
+    public static Connection connect(NatsSettings config, String role, NatsProblems problems)
+        throws InterruptedException {
+        Options options = options(config, role, problems);
+        LOG.info("Connecting {} to NATS at {}", role, redacted(config));
+        Backoff backoff = new Backoff(FIRST_CONNECT_BACKOFF_MAX);
+        RateLimitedLog waiting = new RateLimitedLog(LOG);
+        while (true) {
+            problems.clearConnectFailure();
+            try {
+                return Nats.connect(options);
+            } catch (IOException e) {
+                String permanent = ConnectFailures.permanent(e, problems.connectFailure(), config);
+                if (permanent == null && config.usesTls()) {
+                    // A refused client certificate reaches the client only after the handshake (TLS 1.3): ask.
+                    SSLException refused = TlsProbe.tlsFailure(config.urls().get(0), options.getSslContext());
+                    if (refused != null) {
+                        permanent = ConnectFailures.permanent(new IOException(refused),
+                            new ConnectFailures.Seen(null, refused), config);
+                    }
+                }
+                if (permanent != null) {
+                    throw new IllegalStateException("NATS " + role + " at " + redacted(config) + ": " + permanent);
+                }
+                Duration wait = backoff.next();
+                waiting.warn("connect", "NATS {} at {} not reachable yet ({}); trying again in {} ms", role,
+                    redacted(config), ConnectFailures.describe(e, problems.connectFailure()), wait.toMillis());
+                Thread.sleep(wait.toMillis());
+            }
+        }
+    }
+
+    static Options options(NatsSettings config, String role, NatsProblems problems) {
         Options.Builder builder = new Options.Builder()
             .servers(config.urls().toArray(new String[0]))
             .connectionName(config.connectionName() + "-" + role)
@@ -55,7 +92,7 @@ public final class NatsConnections {
             .reconnectJitter(RECONNECT_JITTER)
             .reconnectBufferSize(RECONNECT_BUFFER_BYTES)
             .connectionListener(new Listener(role))
-            .errorListener(new Errors(role, errors));
+            .errorListener(problems);
         if (config.user() != null) {
             builder.userInfo(config.user().toCharArray(), config.password().value().toCharArray());
         }
@@ -65,15 +102,30 @@ public final class NatsConnections {
         if (config.credsFile() != null) {
             builder.authHandler(Nats.credentials(config.credsFile()));
         }
-        if (config.tls()) {
-            try {
-                builder.secure();
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("TLS to NATS (" + NatsSettings.TLS + ") is not available in this "
-                    + "JVM: " + e.getMessage(), e);
-            }
+        if (config.nkeyFile() != null) {
+            builder.authHandler(Nats.staticCredentials(null, nkeySeed(config.nkeyFile())));
+        }
+        if (config.usesTls()) {
+            builder.sslContext(NatsTls.context(config));
         }
         return builder.build();
+    }
+
+    /** The NKey seed of a file, checked to be one; its text is never shown. */
+    static char[] nkeySeed(String file) {
+        char[] seed;
+        try {
+            seed = Files.readString(Path.of(file), StandardCharsets.US_ASCII).trim().toCharArray();
+        } catch (IOException e) {
+            throw new ConfigException(NatsSettings.NKEY_FILE, file, "cannot be read: " + e);
+        }
+        try {
+            NKey.fromSeed(seed);
+        } catch (RuntimeException e) {
+            throw new ConfigException(NatsSettings.NKEY_FILE, file, "does not hold an NKey seed (SU..., as `nk -gen "
+                + "user` writes it)");
+        }
+        return seed;
     }
 
     /** The server URLs as they may be logged: without user and password. */
@@ -109,38 +161,6 @@ public final class NatsConnections {
                 case CLOSED -> LOG.info("NATS {} connection closed", role);
                 default -> LOG.debug("NATS {} {}", role, event.getEvent());
             }
-        }
-    }
-
-    private static final class Errors implements ErrorListener {
-        private final String role;
-        private final RateLimitedLog log;
-
-        Errors(String role, RateLimitedLog log) {
-            this.role = role;
-            this.log = log;
-        }
-
-        @Override
-        public void errorOccurred(Connection connection, String error) {
-            log.warn("error", "NATS {} error: {}", role, error);
-        }
-
-        @Override
-        public void exceptionOccurred(Connection connection, Exception exception) {
-            log.warn("exception", "NATS {} exception: {}", role, exception.toString());
-        }
-
-        @Override
-        public void heartbeatAlarm(Connection connection, JetStreamSubscription subscription, long lastStreamSequence,
-                                   long lastConsumerSequence) {
-            log.warn("heartbeat", "NATS {} missed consumer heartbeats (stream seq {}); the pull is renewed", role,
-                lastStreamSequence);
-        }
-
-        @Override
-        public void pullStatusError(Connection connection, JetStreamSubscription subscription, Status status) {
-            log.warn("pull", "NATS {} pull error: {}", role, status);
         }
     }
 }

@@ -19,16 +19,30 @@ public final class NatsServer implements AutoCloseable {
     private final int port;
     private final Path storeDir;
     private final Path logFile;
+    private final Path config;
     private Process process;
 
-    private NatsServer(int port, Path storeDir) {
+    private NatsServer(int port, Path storeDir, Path config) {
         this.port = port;
         this.storeDir = storeDir;
         this.logFile = storeDir.resolve("nats-server.log");
+        this.config = config;
     }
 
     public static NatsServer start() throws IOException, InterruptedException {
-        NatsServer server = new NatsServer(Ports.free(), Files.createTempDirectory("nats-"));
+        NatsServer server = new NatsServer(Ports.free(), Files.createTempDirectory("nats-"), null);
+        server.startProcess();
+        return server;
+    }
+
+    /**
+     * A server with a configuration file of {@code config} (accounts, authorization, TLS, ...); the port, JetStream
+     * and its store are set on the command line, which takes precedence.
+     */
+    public static NatsServer start(String config) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("nats-");
+        Path file = Files.writeString(dir.resolve("nats-server.conf"), config);
+        NatsServer server = new NatsServer(Ports.free(), dir, file);
         server.startProcess();
         return server;
     }
@@ -40,6 +54,11 @@ public final class NatsServer implements AutoCloseable {
 
     public String url() {
         return "nats://127.0.0.1:" + port;
+    }
+
+    /** The URL of a server that requires TLS. */
+    public String tlsUrl() {
+        return "tls://127.0.0.1:" + port;
     }
 
     public int port() {
@@ -74,6 +93,9 @@ public final class NatsServer implements AutoCloseable {
             Files.isExecutable(Path.of("/usr/sbin/nats-server")) ? "/usr/sbin/nats-server" : "nats-server");
         List<String> command = new ArrayList<>(List.of(binary, "-a", "127.0.0.1", "-p", Integer.toString(port),
             "-js", "-sd", storeDir.resolve("jetstream").toString(), "-l", logFile.toString()));
+        if (config != null) {
+            command.addAll(List.of("-c", config.toString()));
+        }
         process = ChildProcesses.register(new ProcessBuilder(command).redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(storeDir.resolve("nats-server.out").toFile()))
             .start());

@@ -1,0 +1,63 @@
+package io.alarmdigest.bridge;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.security.cert.CertificateExpiredException;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLHandshakeException;
+import org.junit.jupiter.api.Test;
+
+/** Which failed first connections are worth trying again, and what the others tell the operator. */
+class ConnectFailuresTest {
+    private static final NatsSettings WITH_PASSWORD = NatsSettings.of(Map.of(NatsSettings.USER, "u",
+        NatsSettings.PASSWORD, "p"));
+    private static final IOException UNABLE = new IOException("Unable to connect to NATS servers");
+
+    @Test
+    void shouldTryAgainWhileNoServerAnswers() {
+        assertNull(ConnectFailures.permanent(UNABLE, new ConnectFailures.Seen(null,
+            new ConnectException("Connection refused")), WITH_PASSWORD));
+        assertNull(ConnectFailures.permanent(UNABLE, new ConnectFailures.Seen(null, new TimeoutException()),
+            WITH_PASSWORD));
+    }
+
+    @Test
+    void shouldStopOnRefusedCredentialsNamingTheSettings() {
+        String why = ConnectFailures.permanent(UNABLE, new ConnectFailures.Seen("Authorization Violation", null),
+            WITH_PASSWORD);
+        assertTrue(why.contains("refused the credentials") && why.contains(NatsSettings.PASSWORD), why);
+    }
+
+    @Test
+    void shouldTellTheCertificateProblemsApart() {
+        String untrusted = ConnectFailures.permanent(UNABLE, seen(new SSLHandshakeException(
+            "PKIX path building failed: unable to find valid certification path to requested target")), WITH_PASSWORD);
+        assertTrue(untrusted.contains("not signed by a trusted CA"), untrusted);
+        SSLHandshakeException expired = new SSLHandshakeException("PKIX path validation failed");
+        expired.initCause(new CertificateExpiredException("NotAfter: Thu Jan 02 00:00:00 UTC 2020"));
+        String old = ConnectFailures.permanent(UNABLE, seen(new ExecutionException(expired)), WITH_PASSWORD);
+        assertTrue(old.contains("expired"), old);
+        String name = ConnectFailures.permanent(UNABLE, seen(new SSLHandshakeException(
+            "No subject alternative names matching IP address 10.0.0.7 found")), WITH_PASSWORD);
+        assertTrue(name.contains(NatsSettings.TLS_HOSTNAME_VERIFICATION), name);
+        String client = ConnectFailures.permanent(UNABLE, seen(new SSLHandshakeException(
+            "Received fatal alert: certificate_required")), WITH_PASSWORD);
+        assertTrue(client.contains(NatsSettings.TLS_CERT_FILE), client);
+    }
+
+    @Test
+    void shouldSayWhichSideWantsTls() {
+        String server = ConnectFailures.permanent(new IOException("SSL connection wanted by server"),
+            new ConnectFailures.Seen(null, null), WITH_PASSWORD);
+        assertTrue(server.contains("requires TLS"), server);
+    }
+
+    private static ConnectFailures.Seen seen(Exception exception) {
+        return new ConnectFailures.Seen(null, exception);
+    }
+}
