@@ -82,11 +82,21 @@ public final class Launcher implements Callable<Integer> {
         }
     }
 
-    /** The HTTP endpoint option of the long-running commands, and the meter registry the endpoint serves. */
+    /** The HTTP endpoint options of the long-running commands, and the meter registry the endpoint serves. */
     static final class HttpOptions {
+        /** Where the production roles listen by default: every interface, as a container's port is published. */
+        static final String ALL_INTERFACES = "0.0.0.0";
+        /** Where {@code standalone} listens by default: this machine only. */
+        static final String LOOPBACK = "127.0.0.1";
+
         @Option(names = "--http-port", defaultValue = "9400",
             description = "Port of /health, /ready and /metrics (default: ${DEFAULT-VALUE}; -1: none).")
         int port;
+
+        @Option(names = "--http-address", paramLabel = "ADDRESS",
+            description = "Address the HTTP endpoint binds (default: 127.0.0.1 for standalone, 0.0.0.0 for the "
+                + "processor and bridge roles).")
+        String address;
 
         private PrometheusMeterRegistry registry;
 
@@ -98,18 +108,20 @@ public final class Launcher implements Callable<Integer> {
             return registry;
         }
 
-        OpsServer start(PrintWriter out) throws IOException {
+        /** Starts the endpoint on {@code --http-address}, or on {@code defaultAddress} without one. */
+        OpsServer start(PrintWriter out, String defaultAddress) throws IOException {
             if (port < 0) {
                 return null;
             }
+            String bind = address == null ? defaultAddress : address;
             OpsServer ops;
             try {
-                ops = OpsServer.start(port, registry());
+                ops = OpsServer.start(bind, port, registry());
             } catch (BindException e) {
-                throw new IllegalStateException("--http-port " + port + " is taken (" + e.getMessage()
-                    + "); choose another, or -1 for no HTTP endpoint");
+                throw new IllegalStateException("--http-port " + port + " on --http-address " + bind + " cannot be "
+                    + "bound (" + e.getMessage() + "); choose another, or -1 for no HTTP endpoint");
             }
-            out.println("http ready: http://127.0.0.1:" + ops.port() + "/metrics, /health, /ready");
+            out.println("http ready: http://" + bind + ":" + ops.port() + "/metrics, /health, /ready");
             return ops;
         }
     }
@@ -138,7 +150,7 @@ public final class Launcher implements Callable<Integer> {
                              String ready) throws Exception {
         OpsServer ops;
         try {
-            ops = http.start(out);
+            ops = http.start(out, HttpOptions.ALL_INTERFACES);
         } catch (IOException | RuntimeException e) {
             app.close();
             throw e;

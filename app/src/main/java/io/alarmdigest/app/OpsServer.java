@@ -58,9 +58,9 @@ final class OpsServer implements AutoCloseable {
         return registry;
     }
 
-    /** Starts serving {@code registry} on {@code port} (0: any free port). */
-    static OpsServer start(int port, PrometheusMeterRegistry registry) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
+    /** Starts serving {@code registry} on {@code address}, {@code port} (0: any free port). */
+    static OpsServer start(String address, int port, PrometheusMeterRegistry registry) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(address, port), 0);
         OpsServer ops = new OpsServer(server, registry);
         server.createContext("/health", exchange -> respond(exchange, 200, "ok\n"));
         server.createContext("/ready", ops::ready);
@@ -71,12 +71,17 @@ final class OpsServer implements AutoCloseable {
             return thread;
         }));
         server.start();
-        LOG.info("HTTP endpoint on port {}: /health, /ready, /metrics", ops.port());
+        LOG.info("HTTP endpoint on {}:{}: /health, /ready, /metrics", address, ops.port());
         return ops;
     }
 
     int port() {
         return server.getAddress().getPort();
+    }
+
+    /** The address it listens on. */
+    InetSocketAddress address() {
+        return server.getAddress();
     }
 
     /** Makes {@code /ready} answer for the processor too. */

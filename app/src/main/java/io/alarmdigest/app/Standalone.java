@@ -54,7 +54,7 @@ final class Standalone implements Callable<Integer> {
         Map<String, Object> resolved = settings.resolve();
         List<AutoCloseable> started = new ArrayList<>();
         try {
-            OpsServer ops = http.start(out);
+            OpsServer ops = http.start(out, Launcher.HttpOptions.LOOPBACK);
             if (ops != null) {
                 started.add(ops);
             }

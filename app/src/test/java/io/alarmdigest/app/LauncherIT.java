@@ -91,8 +91,24 @@ class LauncherIT {
             Launcher.HttpOptions http = new Launcher.HttpOptions();
             http.port = busy.getLocalPort();
             IllegalStateException error = assertThrows(IllegalStateException.class,
-                () -> http.start(new PrintWriter(new StringWriter())));
+                () -> http.start(new PrintWriter(new StringWriter()), Launcher.HttpOptions.ALL_INTERFACES));
             assertTrue(error.getMessage().contains("--http-port " + busy.getLocalPort()), error.getMessage());
+        }
+    }
+
+    @Test
+    void shouldBindTheEndpointToLoopbackForStandaloneAndEveryInterfaceForTheRoles() throws Exception {
+        Launcher.HttpOptions http = new Launcher.HttpOptions();
+        http.port = 0;
+        try (OpsServer loopback = http.start(new PrintWriter(new StringWriter()), Launcher.HttpOptions.LOOPBACK)) {
+            assertTrue(loopback.address().getAddress().isLoopbackAddress(), loopback.address().toString());
+        }
+        try (OpsServer all = http.start(new PrintWriter(new StringWriter()), Launcher.HttpOptions.ALL_INTERFACES)) {
+            assertTrue(all.address().getAddress().isAnyLocalAddress(), all.address().toString());
+        }
+        http.address = "127.0.0.1";
+        try (OpsServer chosen = http.start(new PrintWriter(new StringWriter()), Launcher.HttpOptions.ALL_INTERFACES)) {
+            assertTrue(chosen.address().getAddress().isLoopbackAddress(), "--http-address wins: " + chosen.address());
         }
     }
 

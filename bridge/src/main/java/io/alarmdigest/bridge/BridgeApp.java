@@ -78,8 +78,7 @@ public final class BridgeApp implements AutoCloseable {
                     config.topics().input(), largest, config.topics().deadLetter(), largest)));
             }
         } catch (ExecutionException e) {
-            throw new IllegalStateException("Could not create or check the Kafka topics: " + e.getCause(),
-                e.getCause());
+            throw TopicProvisioner.failed(e);
         }
         if (config.runsIngress()) {
             NatsProblems problems = new NatsProblems("ingress");

@@ -14,6 +14,8 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -74,6 +76,23 @@ public final class TopicProvisioner {
             requireCreateTime(admin, topics.input());
             requirePositionTopic(admin, topics.ingressPosition());
         });
+    }
+
+    /**
+     * Why the topics could not be provisioned, as a start-up failure: one that names the settings to look at when
+     * Kafka refused to authenticate the service or allow what it asked.
+     */
+    public static IllegalStateException failed(ExecutionException failure) {
+        Throwable cause = failure.getCause() == null ? failure : failure.getCause();
+        if (cause instanceof AuthenticationException) {
+            return new IllegalStateException("Kafka refused to authenticate the service (" + cause.getMessage()
+                + "): check security.protocol, sasl.mechanism, sasl.jaas.config and the ssl.* settings", cause);
+        }
+        if (cause instanceof AuthorizationException) {
+            return new IllegalStateException("Kafka refused the service an operation on its topics ("
+                + cause.getMessage() + "): its principal needs Create, Describe and DescribeConfigs on its topics", cause);
+        }
+        return new IllegalStateException("Could not create or check the Kafka topics: " + cause, cause);
     }
 
     /** A check that talks to the brokers. */

@@ -47,10 +47,24 @@ public final class SingleNodeKafka implements AutoCloseable {
 
     private final KafkaRaftServer server;
     private final int port;
+    private final Secured secured;
 
-    private SingleNodeKafka(KafkaRaftServer server, int port) {
+    private SingleNodeKafka(KafkaRaftServer server, int port, Secured secured) {
         this.server = server;
         this.port = port;
+        this.secured = secured;
+    }
+
+    /**
+     * A client listener that demands TLS and SASL SCRAM-SHA-512, as production Kafka clusters do (the users are
+     * created afterwards, through the Admin API, on the internal listener): the broker's certificate and key in one
+     * PEM file (an unencrypted PKCS #8 key), and a plaintext listener on loopback for the broker itself and for
+     * whoever sets the cluster up.
+     *
+     * @param keyAndCertificate the broker's PEM key and certificate chain
+     * @param internalPort the internal (plaintext) listener's port
+     */
+    public record Secured(Path keyAndCertificate, int internalPort) {
     }
 
     /**
@@ -88,16 +102,44 @@ public final class SingleNodeKafka implements AutoCloseable {
         return props;
     }
 
+    /**
+     * The same broker with its client listener {@code SASL_SSL} (SCRAM-SHA-512) and an internal plaintext listener
+     * for the broker itself (see {@link Secured}).
+     */
+    public static Properties configuration(Path dataDir, int port, int controllerPort, Secured secured) {
+        Properties props = configuration(dataDir, port, controllerPort);
+        String internal = "INTERNAL://127.0.0.1:" + secured.internalPort();
+        props.put("listeners", "SASL_SSL://127.0.0.1:" + port + "," + internal + "," + CONTROLLER_LISTENER
+            + "://127.0.0.1:" + controllerPort);
+        props.put("advertised.listeners", "SASL_SSL://127.0.0.1:" + port + "," + internal);
+        props.put("listener.security.protocol.map", "SASL_SSL:SASL_SSL,INTERNAL:PLAINTEXT," + CONTROLLER_LISTENER
+            + ":PLAINTEXT");
+        props.put("inter.broker.listener.name", "INTERNAL");
+        props.put("sasl.enabled.mechanisms", "SCRAM-SHA-512");
+        props.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        props.put("ssl.keystore.type", "PEM");
+        props.put("ssl.keystore.location", secured.keyAndCertificate().toAbsolutePath().toString());
+        return props;
+    }
+
     /** Starts the broker in this JVM on {@code dataDir} (formatted if new) and waits until it is ready. */
     public static SingleNodeKafka start(Path dataDir, int port, int controllerPort) throws IOException,
         InterruptedException {
-        KafkaConfig config = KafkaConfig.fromProps(configuration(dataDir, port, controllerPort));
+        return start(dataDir, port, controllerPort, null);
+    }
+
+    /** As {@link #start(Path, int, int)}, with a secured client listener unless {@code secured} is null. */
+    public static SingleNodeKafka start(Path dataDir, int port, int controllerPort, Secured secured)
+        throws IOException, InterruptedException {
+        KafkaConfig config = KafkaConfig.fromProps(secured == null ? configuration(dataDir, port, controllerPort)
+            : configuration(dataDir, port, controllerPort, secured));
         formatIfNew(dataDir);
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
-        SingleNodeKafka kafka = new SingleNodeKafka(server, port);
+        SingleNodeKafka kafka = new SingleNodeKafka(server, port, secured);
         try {
             server.startup();
-            awaitReady(kafka.bootstrapServers(), START_TIMEOUT, () -> true, "this process's log");
+            awaitReady(kafka.internalBootstrapServers(), START_TIMEOUT, () -> true, "this process's log");
         } catch (RuntimeException | InterruptedException e) {
             try {
                 kafka.close();
@@ -193,8 +235,14 @@ public final class SingleNodeKafka implements AutoCloseable {
         return new InetSocketAddress(bootstrap.substring(0, colon), Integer.parseInt(bootstrap.substring(colon + 1)));
     }
 
+    /** The client listener. */
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
+    }
+
+    /** A plaintext listener of the broker's own: the client listener unless it is secured. */
+    public String internalBootstrapServers() {
+        return secured == null ? bootstrapServers() : "127.0.0.1:" + secured.internalPort();
     }
 
     /** Stops the broker (a controlled shutdown: its logs are flushed and closed cleanly). */

@@ -68,8 +68,7 @@ public final class ProcessorApp implements AutoCloseable {
             TopicProvisioner.retrying(() -> TopicProvisioner.requireMessageSize(admin,
                 Map.of(config.digestTopic(), largestDigest, config.deadLetterTopic(), largestDeadLetter)));
         } catch (ExecutionException e) {
-            throw new IllegalStateException("Could not create or check the topics: " + e.getCause(),
-                e.getCause());
+            throw TopicProvisioner.failed(e);
         }
         KafkaStreams streams = new KafkaStreams(DigestTopology.build(config), props);
         ProcessorMeters meters = new ProcessorMeters(streams, registry);
