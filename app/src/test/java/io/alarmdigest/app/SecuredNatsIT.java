@@ -22,6 +22,7 @@ import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
 import io.nats.client.NKey;
 import io.nats.client.PullSubscribeOptions;
+import io.nats.client.support.JwtUtils;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -166,6 +167,47 @@ class SecuredNatsIT {
             settings.put(NatsSettings.NKEY_FILE, seedFile.toString());
             assertDigestThrough(settings, testClient(nats.url()));
         }
+    }
+
+    @Test
+    void shouldRunWithACredentialsFileOfAnOperatorsAccount() throws Exception {
+        NKey operator = NKey.createOperator(null);
+        NKey account = NKey.createAccount(null);
+        String operatorId = new String(operator.getPublicKey());
+        String accountId = new String(account.getPublicKey());
+        long now = JwtUtils.currentTimeSeconds();
+        String operatorJwt = JwtUtils.issueJWT(operator, operatorId, "test operator", null, now, operatorId,
+            () -> "{\"type\":\"operator\",\"version\":2}");
+        // Unlimited, JetStream included: the account's limits say what its users may use.
+        String accountJwt = JwtUtils.issueJWT(operator, accountId, "test account", null, now, operatorId,
+            () -> "{\"type\":\"account\",\"version\":2,\"limits\":{\"subs\":-1,\"data\":-1,\"payload\":-1,"
+                + "\"imports\":-1,\"exports\":-1,\"wildcards\":true,\"conn\":-1,\"leaf\":-1,\"mem_storage\":-1,"
+                + "\"disk_storage\":-1,\"streams\":-1,\"consumer\":-1}}");
+        // JetStream needs the server's system account.
+        String systemId = new String(NKey.createAccount(null).getPublicKey());
+        String systemJwt = JwtUtils.issueJWT(operator, systemId, "SYS", null, now, operatorId,
+            () -> "{\"type\":\"account\",\"version\":2}");
+        Path service = credentials(account, accountId, "service");
+        Path test = credentials(account, accountId, "test");
+        String config = "operator: \"" + operatorJwt + "\"\nsystem_account: " + systemId + "\nresolver: MEMORY\n"
+            + "resolver_preload: {\n  " + accountId + ": \"" + accountJwt + "\"\n  " + systemId + ": \"" + systemJwt
+            + "\"\n}\n";
+        try (NatsServer nats = NatsServer.start(config)) {
+            Map<String, Object> settings = bridgeSettings(nats.url());
+            settings.put(NatsSettings.CREDS_FILE, service.toString());
+            assertDigestThrough(settings, NatsSettings.of(Map.of(NatsSettings.URLS, nats.url(),
+                NatsSettings.CREDS_FILE, test.toString())));
+        }
+    }
+
+    /** A credentials file (user JWT and NKey seed) of a new user of {@code account}; its seed joins the secrets. */
+    private Path credentials(NKey account, String accountId, String name) throws Exception {
+        NKey user = NKey.createUser(null);
+        String seed = new String(user.getSeed());
+        secrets.add(seed);
+        String jwt = JwtUtils.issueUserJWT(account, accountId, new String(user.getPublicKey()), name);
+        return Files.writeString(certificates.dir().resolve(name + ".creds"),
+            String.format(JwtUtils.NATS_USER_JWT_FORMAT, jwt, seed));
     }
 
     @Test
