@@ -60,7 +60,7 @@ final class Settings {
             }
             settings.put(set.substring(0, equals).trim(), set.substring(equals + 1).trim());
         }
-        PassThrough.requireKnown(settings, ProcessorConfig.DEFINITION, BridgeConfig.DEFINITION);
+        PassThrough.requireKnown(settings, kafkaKeys(), ProcessorConfig.DEFINITION, BridgeConfig.DEFINITION);
         return settings;
     }
 
@@ -68,15 +68,20 @@ final class Settings {
         return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
     }
 
-    /** Every key that can come from the environment: ours, Kafka Streams' and the Kafka clients'. */
-    static Set<String> knownKeys() {
-        Set<String> keys = new TreeSet<>();
-        keys.addAll(ProcessorConfig.DEFINITION.names());
-        keys.addAll(BridgeConfig.DEFINITION.names());
-        keys.addAll(StreamsConfig.configDef().names());
+    /** Kafka Streams' settings and the Kafka clients'. */
+    static Set<String> kafkaKeys() {
+        Set<String> keys = new TreeSet<>(StreamsConfig.configDef().names());
         keys.addAll(ProducerConfig.configNames());
         keys.addAll(ConsumerConfig.configNames());
         keys.addAll(AdminClientConfig.configNames());
+        return keys;
+    }
+
+    /** Every key that can come from the environment: ours, Kafka Streams' and the Kafka clients'. */
+    static Set<String> knownKeys() {
+        Set<String> keys = kafkaKeys();
+        keys.addAll(ProcessorConfig.DEFINITION.names());
+        keys.addAll(BridgeConfig.DEFINITION.names());
         return keys;
     }
 

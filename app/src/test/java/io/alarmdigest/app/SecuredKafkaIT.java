@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
@@ -55,6 +56,7 @@ class SecuredKafkaIT {
     void start() throws Exception {
         logs.start();
         ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(logs);
+        ((Logger) LoggerFactory.getLogger("io.alarmdigest")).setLevel(Level.DEBUG);
         certificates = TestCertificates.create(Files.createTempDirectory("kafka-tls"));
         kafka = KafkaBroker.startSecured(certificates, Map.of(USER, PASSWORD));
         nats = NatsServer.start();
@@ -67,6 +69,7 @@ class SecuredKafkaIT {
             kafka.close();
         } finally {
             ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(logs);
+            ((Logger) LoggerFactory.getLogger("io.alarmdigest")).setLevel(null);
         }
         List<String> leaks = new ArrayList<>();
         for (ILoggingEvent event : logs.list) {

@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -88,7 +89,7 @@ public final class BridgeApp implements AutoCloseable {
                 // Also at every start of copying; here, so that a stream that cannot be used stops start-up.
                 input = NatsStreams.provisionInput(nats.jetStreamManagement(), config);
             } catch (JetStreamApiException | IOException e) {
-                throw provisioningFailed("input stream " + config.inputStream(), e, problems);
+                throw provisioningFailed("input stream " + config.inputStream(), e, nats, problems);
             }
             IngressMetrics ingressMetrics = new IngressMetrics(meters, input.stream(),
                 List.of(config.statusSubject(), config.requestSubject()));
@@ -107,7 +108,7 @@ public final class BridgeApp implements AutoCloseable {
                 try {
                     NatsStreams.provisionDigestStream(nats.jetStreamManagement(), config);
                 } catch (JetStreamApiException | IOException e) {
-                    throw provisioningFailed("digest stream " + config.digestStream(), e, problems);
+                    throw provisioningFailed("digest stream " + config.digestStream(), e, nats, problems);
                 }
             }
             EgressMetrics egressMetrics = new EgressMetrics(meters);
@@ -125,7 +126,16 @@ public final class BridgeApp implements AutoCloseable {
      * A JetStream stream could not be provisioned: most often a permission the service's NATS user lacks, which the
      * server names (the request itself only times out).
      */
-    private static IllegalStateException provisioningFailed(String what, Exception e, NatsProblems problems) {
+    private static IllegalStateException provisioningFailed(String what, Exception e, Connection nats,
+                                                            NatsProblems problems) {
+        try {
+            // A round trip: the server's -ERR about the refused permission came before its answer to it.
+            nats.flush(Duration.ofSeconds(5));
+        } catch (TimeoutException | InterruptedException | RuntimeException flushFailed) {
+            if (flushFailed instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+        }
         String denied = problems.permissionDenied();
         return new IllegalStateException("Could not provision the JetStream " + what + ": " + (denied == null
             ? e.getMessage() : "NATS refused a permission: " + denied + "; grant it to the service's NATS user "

@@ -4,6 +4,7 @@ import io.alarmdigest.kafka.PassThrough;
 import io.alarmdigest.kafka.RecordLimits;
 import io.alarmdigest.kafka.TopicSettings;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -151,6 +152,9 @@ public final class BridgeConfig extends AbstractConfig {
         .define(SHUTDOWN_TIMEOUT_MS, Type.LONG, 30_000L, Range.atLeast(0), Importance.LOW,
             "How long a graceful stop may take: in-flight messages are finished, acknowledged or committed.");
 
+    /** The settings of the Kafka clients the bridges pass settings on to. */
+    private static final Set<String> KAFKA_CLIENT_SETTINGS = kafkaClientSettings();
+
     private final TopicSettings topics;
     private final NatsSettings nats;
     private final Map<String, Object> kafkaSettings;
@@ -159,7 +163,7 @@ public final class BridgeConfig extends AbstractConfig {
         super(DEFINITION, settings, false);
         this.topics = TopicSettings.from(this);
         this.nats = NatsSettings.from(this);
-        this.kafkaSettings = PassThrough.notDefinedIn(DEFINITION, settings);
+        this.kafkaSettings = PassThrough.notDefinedIn(DEFINITION, KAFKA_CLIENT_SETTINGS, settings);
         validateTogether();
     }
 
@@ -185,6 +189,13 @@ public final class BridgeConfig extends AbstractConfig {
                 + "the producer's transaction.timeout.ms (" + transactionTimeout + "), or the broker could abort "
                 + "transactions the ingress is about to commit");
         }
+    }
+
+    private static Set<String> kafkaClientSettings() {
+        Set<String> names = new HashSet<>(ProducerConfig.configNames());
+        names.addAll(ConsumerConfig.configNames());
+        names.addAll(AdminClientConfig.configNames());
+        return Set.copyOf(names);
     }
 
     public TopicSettings topics() {

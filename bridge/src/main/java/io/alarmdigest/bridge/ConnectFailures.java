@@ -22,35 +22,36 @@ final class ConnectFailures {
 
     /** Why the failure is permanent, as a sentence for the operator; null when trying again may mend it. */
     static String permanent(IOException failure, Seen seen, NatsSettings settings) {
-        String server = seen.serverError() == null ? "" : seen.serverError().toLowerCase(Locale.ROOT);
-        if (server.contains("authorization violation") || server.contains("authentication")
-            || server.contains("user authentication expired") || server.contains("account authentication expired")) {
+        String server = seen.serverError() == null ? "" : seen.serverError().toLowerCase(Locale.ROOT).trim();
+        // Not "Authentication Timeout": a slow handshake, which the next try may not have.
+        if (server.contains("authorization violation") || server.startsWith("user authentication")
+            || server.startsWith("account authentication")) {
             return "the server refused the credentials (" + seen.serverError() + "): check " + authentication(settings);
         }
-        Throwable tls = tlsCause(failure, seen.exception());
-        String text = (String.valueOf(failure.getMessage()) + " " + (tls == null ? "" : chain(tls)))
+        String text = (chain(failure) + " " + (seen.exception() == null ? "" : chain(seen.exception())))
             .toLowerCase(Locale.ROOT);
-        if (text.contains("ssl connection wanted by server") || text.contains("tls required by server")) {
+        // The NATS client's own words when only one side wants TLS.
+        if (text.contains("ssl required by server")) {
             return "the server requires TLS: use tls:// URLs or " + NatsSettings.TLS + "=true, with "
                 + NatsSettings.TLS_CA_FILE + " if its certificate is not signed by a CA the JVM trusts";
         }
-        if (text.contains("ssl required by client") || text.contains("tls required by client")) {
+        if (text.contains("ssl connection wanted by client")) {
             return "the client requires TLS (" + NatsSettings.TLS + ", a tls:// URL or a certificate setting) but "
                 + "the server does not offer it";
         }
+        Throwable tls = tlsCause(failure, seen.exception());
         if (tls == null) {
             return null;
         }
         if (text.contains("certificateexpiredexception") || text.contains("validity check failed")
-            || text.contains("certificate expired") || text.contains("notafter")) {
+            || text.contains("certificate expired")) {
             return "the server's certificate has expired (" + tls.getMessage() + ")";
         }
         if (text.contains("no subject alternative") || text.contains("no name matching")) {
             return "the server's certificate does not name the host connected to (" + tls.getMessage() + "): connect "
-                + "by a name the certificate holds, or set " + NatsSettings.TLS_HOSTNAME_VERIFICATION + "=false";
+                + "by a name the certificate holds, or have it certified for the name you connect by";
         }
-        if (text.contains("pkix path") || text.contains("unable to find valid certification path")
-            || text.contains("certpathvalidator")) {
+        if (text.contains("pkix path") || text.contains("unable to find valid certification path")) {
             return "the server's certificate is not signed by a trusted CA (" + tls.getMessage() + "): set "
                 + NatsSettings.TLS_CA_FILE + " to the CA that signed it";
         }
@@ -60,13 +61,14 @@ final class ConnectFailures {
                 + NatsSettings.TLS_CERT_FILE + " and " + NatsSettings.TLS_KEY_FILE
                 + " (a certificate the server's CA signed, not expired)";
         }
-        return "TLS failed (" + tls.getMessage() + ")";
+        // Anything else (a handshake cut short while the server restarts, a reset): worth another try.
+        return null;
     }
 
-    /** The failure in a few words, for the log while trying again. */
+    /** The failure in a few words, for the log while trying again; user info of URLs masked. */
     static String describe(IOException failure, Seen seen) {
-        return seen.exception() != null ? seen.exception().toString()
-            : seen.serverError() != null ? seen.serverError() : failure.toString();
+        return NatsConnections.redactText(seen.exception() != null ? seen.exception().toString()
+            : seen.serverError() != null ? seen.serverError() : failure.toString());
     }
 
     private static Throwable tlsCause(Throwable... failures) {

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLException;
 import org.apache.kafka.common.config.ConfigException;
@@ -36,6 +37,8 @@ public final class NatsConnections {
     private static final Duration FIRST_CONNECT_BACKOFF_MAX = Duration.ofSeconds(5);
     /** Messages published while disconnected are buffered up to this size, then publishing fails. */
     private static final long RECONNECT_BUFFER_BYTES = 8L * 1024 * 1024;
+    /** The user info of a URL in a text: {@code //user:password@}. */
+    private static final Pattern USER_INFO = Pattern.compile("//[^/@\\s\\]\\[,]+@");
 
     private NatsConnections() {
     }
@@ -107,6 +110,9 @@ public final class NatsConnections {
         }
         if (config.usesTls()) {
             builder.sslContext(NatsTls.context(config));
+            // In its default mode the client connects to the addresses a name resolves to and hands TLS the address,
+            // so a certificate for nats.example.com would never match: this mode connects by the name itself.
+            builder.hostnameResolveMode(Options.HostnameResolveMode.HappyEyeballs);
         }
         return builder.build();
     }
@@ -131,6 +137,11 @@ public final class NatsConnections {
     /** The server URLs as they may be logged: without user and password. */
     public static String redacted(NatsSettings config) {
         return config.urls().stream().map(NatsConnections::redact).collect(Collectors.joining(","));
+    }
+
+    /** Any text of the NATS client's (an error, an exception) with the user info of the URLs in it masked. */
+    static String redactText(String text) {
+        return text == null ? null : USER_INFO.matcher(text).replaceAll("//***@");
     }
 
     static String redact(String url) {

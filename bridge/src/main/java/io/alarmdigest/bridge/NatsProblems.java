@@ -38,13 +38,13 @@ public final class NatsProblems implements ErrorListener {
                 + "user (README, 'NATS permissions')", role, error);
             return;
         }
-        log.warn("error", "NATS {} error: {}", role, error);
+        log.warn("error", "NATS {} error: {}", role, NatsConnections.redactText(error));
     }
 
     @Override
     public void exceptionOccurred(Connection connection, Exception exception) {
         connectException = exception;
-        log.warn("exception", "NATS {} exception: {}", role, exception.toString());
+        log.warn("exception", "NATS {} exception: {}", role, NatsConnections.redactText(exception.toString()));
     }
 
     @Override

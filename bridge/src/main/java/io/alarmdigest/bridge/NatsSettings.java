@@ -120,6 +120,18 @@ public record NatsSettings(List<String> urls, String user, Password password, Pa
             throw new ConfigException(String.join(", ", ways) + " are " + ways.size() + " ways of authenticating to "
                 + "NATS; a NATS user has one: set one of them");
         }
+        for (String url : nats.urls) {
+            String scheme = scheme(url);
+            if (!List.of("nats", "tls", "ws", "wss").contains(scheme)) {
+                throw new ConfigException(URLS, NatsConnections.redact(url), "must be a nats://, tls://, ws:// or "
+                    + "wss:// URL" + ("opentls".equals(scheme) ? " (opentls:// trusts any certificate: use tls:// with "
+                        + TLS_CA_FILE + ")" : ""));
+            }
+            if ("ws".equals(scheme) && nats.usesTls()) {
+                throw new ConfigException(URLS, NatsConnections.redact(url), "is a plain websocket, but TLS is asked "
+                    + "for (" + TLS + ", a certificate setting or another URL): use wss://");
+            }
+        }
         if ((nats.tlsCertFile == null) != (nats.tlsKeyFile == null)) {
             throw new ConfigException(nats.tlsCertFile == null ? TLS_CERT_FILE : TLS_KEY_FILE, null,
                 "is required with " + (nats.tlsCertFile == null ? TLS_KEY_FILE : TLS_CERT_FILE));
@@ -130,10 +142,17 @@ public record NatsSettings(List<String> urls, String user, Password password, Pa
         return nats;
     }
 
-    /** Whether the connections use TLS: asked for, a {@code tls://} URL, or a CA or client certificate given. */
+    /** Whether the connections use TLS: asked for, a {@code tls://} or {@code wss://} URL, a CA or client certificate. */
     public boolean usesTls() {
         return tls || tlsCaFile != null || tlsCertFile != null
-            || urls.stream().anyMatch(url -> url.trim().toLowerCase(Locale.ROOT).startsWith("tls://"));
+            || urls.stream().map(NatsSettings::scheme).anyMatch(scheme -> scheme.equals("tls") || scheme.equals("wss"));
+    }
+
+    /** A URL's scheme, lower case; {@code nats} for a bare host:port, as the NATS client takes it. */
+    private static String scheme(String url) {
+        String trimmed = url.trim();
+        int separator = trimmed.indexOf("://");
+        return separator < 0 ? "nats" : trimmed.substring(0, separator).toLowerCase(Locale.ROOT);
     }
 
     /** The file a setting names, checked readable; null when it is not set. */

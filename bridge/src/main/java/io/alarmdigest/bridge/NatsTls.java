@@ -16,6 +16,7 @@ import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import javax.net.ssl.KeyManager;
@@ -104,7 +105,7 @@ final class NatsTls {
         }
         try {
             List<Certificate> certificates = List.copyOf(CertificateFactory.getInstance("X.509")
-                .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII))));
+                .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.ISO_8859_1))));
             if (certificates.isEmpty()) {
                 throw new ConfigException(setting, file, "holds no certificate");
             }
@@ -135,19 +136,24 @@ final class NatsTls {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(setting, file, "holds a PRIVATE KEY block that is not base64");
         }
-        for (String algorithm : KEY_ALGORITHMS) {
-            try {
-                return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
-            } catch (GeneralSecurityException notThisOne) {
-                // The next algorithm.
+        try {
+            for (String algorithm : KEY_ALGORITHMS) {
+                try {
+                    return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
+                } catch (GeneralSecurityException notThisOne) {
+                    // The next algorithm.
+                }
             }
+            throw new ConfigException(setting, file, "holds a private key of none of " + KEY_ALGORITHMS);
+        } finally {
+            Arrays.fill(der, (byte) 0);
         }
-        throw new ConfigException(setting, file, "holds a private key of none of " + KEY_ALGORITHMS);
     }
 
     private static String read(String setting, String file) {
         try {
-            return Files.readString(Path.of(file), StandardCharsets.US_ASCII);
+            // PEM is ASCII; ISO-8859-1 reads any byte, so that a comment in another encoding is no error.
+            return Files.readString(Path.of(file), StandardCharsets.ISO_8859_1);
         } catch (IOException | RuntimeException e) {
             throw new ConfigException(setting, file, "cannot be read: " + e);
         }

@@ -24,6 +24,10 @@ class ConnectFailuresTest {
             new ConnectException("Connection refused")), WITH_PASSWORD));
         assertNull(ConnectFailures.permanent(UNABLE, new ConnectFailures.Seen(null, new TimeoutException()),
             WITH_PASSWORD));
+        assertNull(ConnectFailures.permanent(UNABLE, new ConnectFailures.Seen("Authentication Timeout", null),
+            WITH_PASSWORD), "a slow handshake, not refused credentials");
+        assertNull(ConnectFailures.permanent(UNABLE, seen(new SSLHandshakeException(
+            "Remote host terminated the handshake")), WITH_PASSWORD), "a handshake cut short by a restarting server");
     }
 
     @Test
@@ -43,18 +47,29 @@ class ConnectFailuresTest {
         String old = ConnectFailures.permanent(UNABLE, seen(new ExecutionException(expired)), WITH_PASSWORD);
         assertTrue(old.contains("expired"), old);
         String name = ConnectFailures.permanent(UNABLE, seen(new SSLHandshakeException(
-            "No subject alternative names matching IP address 10.0.0.7 found")), WITH_PASSWORD);
-        assertTrue(name.contains(NatsSettings.TLS_HOSTNAME_VERIFICATION), name);
+            "No subject alternative DNS name matching nats-1 found.")), WITH_PASSWORD);
+        assertTrue(name.contains("does not name the host"), name);
         String client = ConnectFailures.permanent(UNABLE, seen(new SSLHandshakeException(
             "Received fatal alert: certificate_required")), WITH_PASSWORD);
         assertTrue(client.contains(NatsSettings.TLS_CERT_FILE), client);
     }
 
     @Test
-    void shouldSayWhichSideWantsTls() {
-        String server = ConnectFailures.permanent(new IOException("SSL connection wanted by server"),
-            new ConnectFailures.Seen(null, null), WITH_PASSWORD);
-        assertTrue(server.contains("requires TLS"), server);
+    void shouldSayWhichSideWantsTlsInTheNatsClientsWords() {
+        String server = ConnectFailures.permanent(UNABLE, seen(new IOException("SSL required by server.")),
+            WITH_PASSWORD);
+        assertTrue(server.contains("the server requires TLS"), server);
+        String client = ConnectFailures.permanent(UNABLE, seen(new IOException("SSL connection wanted by client.")),
+            WITH_PASSWORD);
+        assertTrue(client.contains("the server does not offer it"), client);
+    }
+
+    @Test
+    void shouldMaskTheUserInfoOfUrlsInWhatItLogs() {
+        String said = ConnectFailures.describe(new IOException("Unable to connect to NATS servers: "
+            + "[nats://alice:s3cret@nats-1:4222, tls://token-9@nats-2:4443]"), new ConnectFailures.Seen(null, null));
+        assertTrue(!said.contains("s3cret") && !said.contains("alice") && !said.contains("token-9")
+            && said.contains("nats-1:4222") && said.contains("nats-2:4443"), said);
     }
 
     private static ConnectFailures.Seen seen(Exception exception) {

@@ -60,6 +60,18 @@ class NatsSettingsTest {
     }
 
     @Test
+    void shouldRefuseUrlsThatWouldWeakenTls() {
+        ConfigException trustAll = assertThrows(ConfigException.class, () -> NatsSettings.of(Map.of(
+            NatsSettings.URLS, "opentls://alice:pw@nats-1:4222")));
+        assertTrue(trustAll.getMessage().contains("opentls") && !trustAll.getMessage().contains("pw"),
+            trustAll.getMessage());
+        ConfigException plainSocket = assertThrows(ConfigException.class, () -> NatsSettings.of(Map.of(
+            NatsSettings.URLS, "ws://nats-1:8080", NatsSettings.TLS, "true")));
+        assertTrue(plainSocket.getMessage().contains("wss://"), plainSocket.getMessage());
+        assertTrue(NatsSettings.of(Map.of(NatsSettings.URLS, "wss://nats-1:8443")).usesTls());
+    }
+
+    @Test
     void shouldRefuseASeedFileWithoutASeed() throws Exception {
         Path seed = Files.writeString(dir.resolve("service.nk"), "not a seed\n");
         ConfigException error = assertThrows(ConfigException.class, () -> NatsConnections.nkeySeed(seed.toString()));

@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Certificates made by {@code openssl} when a test runs (no key is ever committed), in PEM files under one
- * directory: a CA; a server certificate it signed for {@code 127.0.0.1} and {@code localhost}; a client certificate
- * it signed; the same server key certified for a day in 2020 (expired); another CA that signed none of them; a
+ * directory: a CA; a server certificate it signed for {@code 127.0.0.1} and {@code localhost}, and one for the name
+ * {@code localhost} only; a client certificate it signed; the same server key certified for a day in 2020 (expired); another CA that signed none of them; a
  * client key in the legacy (PKCS #1) format. Keys are unencrypted PKCS #8 unless said otherwise.
  */
 public final class TestCertificates {
@@ -36,7 +36,9 @@ public final class TestCertificates {
         Files.writeString(dir.resolve("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
             + "extendedKeyUsage=serverAuth\n");
         Files.writeString(dir.resolve("client.ext"), "extendedKeyUsage=clientAuth\n");
+        Files.writeString(dir.resolve("server-dns.ext"), "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n");
         signed("server", "localhost", "server.ext");
+        signedForKey("server-dns", "server", "server-dns.ext");
         signed("client", "alarm-digest", "client.ext");
         // The same server key, certified from 2020-01-01 to 2020-01-02: `openssl ca` sets the dates exactly.
         Files.writeString(dir.resolve("index.txt"), "");
@@ -61,6 +63,12 @@ public final class TestCertificates {
         openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + "-key.pem", "-out", name + ".csr",
             "-subj", "/CN=" + commonName);
         openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
+            "-out", name + ".pem", "-days", DAYS, "-extfile", extensions);
+    }
+
+    /** Another certificate for the key of {@code keyOf} (its CSR). */
+    private void signedForKey(String name, String keyOf, String extensions) throws IOException, InterruptedException {
+        openssl("x509", "-req", "-in", keyOf + ".csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
             "-out", name + ".pem", "-days", DAYS, "-extfile", extensions);
     }
 
@@ -98,6 +106,11 @@ public final class TestCertificates {
 
     public Path serverKey() {
         return dir.resolve("server-key.pem");
+    }
+
+    /** The server key's certificate for the name {@code localhost} only, no address. */
+    public Path serverCertForNameOnly() {
+        return dir.resolve("server-dns.pem");
     }
 
     /** The server key's certificate that expired on 2020-01-02. */

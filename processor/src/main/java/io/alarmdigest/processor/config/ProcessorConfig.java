@@ -78,7 +78,7 @@ public final class ProcessorConfig extends AbstractConfig {
     public ProcessorConfig(Map<?, ?> settings) {
         super(DEFINITION, settings, false);
         this.topics = TopicSettings.from(this);
-        this.streamsOverrides = PassThrough.notDefinedIn(DEFINITION, settings);
+        this.streamsOverrides = PassThrough.notDefinedIn(DEFINITION, StreamsConfig.configDef().names(), settings);
         Object configured = streamsConfig().getProducerConfigs("config-check").get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
         this.maxRequestSize = configured == null ? RecordLimits.DEFAULT_MAX_REQUEST_SIZE
             : Integer.parseInt(configured.toString());
