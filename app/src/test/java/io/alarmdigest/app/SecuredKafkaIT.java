@@ -1,16 +1,10 @@
 package io.alarmdigest.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.read.ListAppender;
 import io.alarmdigest.bridge.BridgeApp;
 import io.alarmdigest.processor.app.ProcessorApp;
 import io.alarmdigest.testing.KafkaBroker;
@@ -47,7 +41,7 @@ class SecuredKafkaIT {
     private static final Duration DIGEST_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration FAILURE_GUARD = Duration.ofMinutes(2);
 
-    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    private final CapturedLogs logs = new CapturedLogs();
     private TestCertificates certificates;
     private KafkaBroker kafka;
     private NatsServer nats;
@@ -55,8 +49,6 @@ class SecuredKafkaIT {
     @BeforeAll
     void start() throws Exception {
         logs.start();
-        ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(logs);
-        ((Logger) LoggerFactory.getLogger("io.alarmdigest")).setLevel(Level.DEBUG);
         certificates = TestCertificates.create(Files.createTempDirectory("kafka-tls"));
         kafka = KafkaBroker.startSecured(certificates, Map.of(USER, PASSWORD));
         nats = NatsServer.start();
@@ -68,19 +60,9 @@ class SecuredKafkaIT {
             nats.close();
             kafka.close();
         } finally {
-            ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(logs);
-            ((Logger) LoggerFactory.getLogger("io.alarmdigest")).setLevel(null);
+            logs.stop();
         }
-        List<String> leaks = new ArrayList<>();
-        for (ILoggingEvent event : logs.list) {
-            String line = event.getFormattedMessage()
-                + (event.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(event.getThrowableProxy()));
-            if (line.contains(PASSWORD)) {
-                leaks.add(event.getLoggerName() + ": " + line.replace(PASSWORD, "<the password>"));
-            }
-        }
-        assertFalse(logs.list.isEmpty(), "the log was captured");
-        assertEquals(List.of(), leaks, "log lines holding the password");
+        logs.assertNone(List.of(PASSWORD));
     }
 
     @Test

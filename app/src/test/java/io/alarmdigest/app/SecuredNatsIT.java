@@ -1,16 +1,10 @@
 package io.alarmdigest.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.read.ListAppender;
 import io.alarmdigest.bridge.BridgeApp;
 import io.alarmdigest.bridge.NatsConnections;
 import io.alarmdigest.bridge.NatsSettings;
@@ -56,7 +50,7 @@ class SecuredNatsIT {
     private static final String TEST_PASSWORD = "t3st-client-9a2b";
     private static final String TOKEN = "t0ken-5c8e-alarm-digest";
 
-    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    private final CapturedLogs logs = new CapturedLogs();
     private final List<String> secrets = new ArrayList<>(List.of(PASSWORD, TEST_PASSWORD, TOKEN));
     private KafkaBroker kafka;
     private ProcessorApp processor;
@@ -65,11 +59,7 @@ class SecuredNatsIT {
 
     @BeforeAll
     void start() throws Exception {
-        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         logs.start();
-        root.addAppender(logs);
-        ((Logger) LoggerFactory.getLogger("io.alarmdigest")).setLevel(Level.DEBUG);
-        ((Logger) LoggerFactory.getLogger("io.nats")).setLevel(Level.DEBUG);
         certificates = TestCertificates.create(Files.createTempDirectory("nats-tls"));
         secrets.add(keyBody(certificates.clientKey()));
         kafka = KafkaBroker.start();
@@ -89,23 +79,9 @@ class SecuredNatsIT {
                 kafka.close();
             }
         } finally {
-            Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-            root.detachAppender(logs);
-            ((Logger) LoggerFactory.getLogger("io.alarmdigest")).setLevel(null);
-            ((Logger) LoggerFactory.getLogger("io.nats")).setLevel(null);
+            logs.stop();
         }
-        List<String> leaks = new ArrayList<>();
-        for (ILoggingEvent event : logs.list) {
-            String line = event.getFormattedMessage()
-                + (event.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(event.getThrowableProxy()));
-            for (String secret : secrets) {
-                if (line.contains(secret)) {
-                    leaks.add(event.getLoggerName() + ": " + line.replace(secret, "<the secret>"));
-                }
-            }
-        }
-        assertFalse(logs.list.isEmpty(), "the log was captured");
-        assertEquals(List.of(), leaks, "log lines holding a secret");
+        logs.assertNone(secrets);
     }
 
     @Test
