@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.alarmdigest.testing.JavaProcess;
 import io.alarmdigest.testing.NatsServer;
 import io.alarmdigest.testing.Ports;
+import io.alarmdigest.testing.Waits;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.hamcrest.Matchers;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,7 +55,10 @@ class StandaloneProcessIT {
                 + "{\"AlarmID\":\"a2\",\"Status\":\"CRITICAL\",\"LatestChangedAt\":\"2021-06-07T20:41:00Z\"}]}",
                 requestDigest(client, 1));
             assertEquals(200, get("/health").statusCode());
-            assertEquals(200, get("/ready").statusCode(), get("/ready").body());
+            // Ready means the streams are RUNNING; a rebalance (a probing one, or on new topic metadata) passes through
+            // REBALANCING, rightly answered 503 while it lasts.
+            Waits.awaitThat("/ready answers 200", () -> get("/ready").statusCode(), Matchers.is(200),
+                () -> "last /ready: " + uncheckedBody("/ready"));
             String metrics = get("/metrics").body();
             DocumentedMetrics readme = DocumentedMetrics.readme();
             assertEquals(List.of(), readme.undocumented(metrics), "meters of the service missing from README's table");
@@ -120,6 +125,14 @@ class StandaloneProcessIT {
         digests.unsubscribe();
         assertEquals(n, all.size(), "digest " + n + " arrived, and only one per request");
         return new String(all.get(n - 1).getData(), StandardCharsets.UTF_8);
+    }
+
+    private static String uncheckedBody(String path) {
+        try {
+            return get(path).body();
+        } catch (IOException | InterruptedException e) {
+            return e.toString();
+        }
     }
 
     private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
