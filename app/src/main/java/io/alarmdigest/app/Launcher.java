@@ -2,6 +2,7 @@ package io.alarmdigest.app;
 
 import io.alarmdigest.bridge.BridgeApp;
 import io.alarmdigest.bridge.BridgeConfig;
+import io.alarmdigest.bridge.UnreachableException;
 import io.alarmdigest.model.InvalidMessageException;
 import io.alarmdigest.processor.app.ProcessorApp;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -10,12 +11,14 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
+import ch.qos.logback.classic.Level;
 import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -34,6 +37,9 @@ import picocli.CommandLine.Option;
     footerHeading = "%nSettings (--set key=value, ALARM_DIGEST_<KEY>, or --config file; any Kafka client or "
         + "Kafka Streams setting too):%n")
 public final class Launcher implements Callable<Integer> {
+    /** A server the command needs did not answer, or answered with an error: trying again later may work. */
+    static final int UNAVAILABLE = 1;
+    /** A bad setting, option or message: the command line must change. */
     static final int BAD_SETTINGS = 2;
 
     @CommandLine.Spec
@@ -58,6 +64,10 @@ public final class Launcher implements Callable<Integer> {
                 err.println("alarm-digest: " + cause.getMessage());
                 return BAD_SETTINGS;
             }
+            if (cause instanceof UnreachableException) {
+                err.println("alarm-digest: " + cause.getMessage());
+                return UNAVAILABLE;
+            }
             throw error;
         });
         return line.execute(args);
@@ -79,6 +89,41 @@ public final class Launcher implements Callable<Integer> {
 
         Map<String, Object> resolve() {
             return Settings.resolve(file, System.getenv(), sets);
+        }
+    }
+
+    /**
+     * The options of the client commands ({@code publish}, {@code watch}, {@code pending}, ...), which print their
+     * output on stdout and nothing else: the service's own log lines (connecting, connected, closed) only with
+     * {@code --verbose}; warnings and errors always, on stderr.
+     */
+    static final class ClientOptions {
+        private static final String SERVICE_LOGGERS = "io.alarmdigest";
+
+        @Option(names = {"-v", "--verbose"}, description = "Also log what the command does (INFO, on stderr).")
+        boolean verbose;
+
+        @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "How long to wait for a server to answer before giving up with exit code 1 "
+                + "(default: ${DEFAULT-VALUE}).")
+        long timeoutSeconds;
+
+        Duration timeout() {
+            if (timeoutSeconds <= 0) {
+                throw new IllegalArgumentException("--timeout must be at least 1 second, not " + timeoutSeconds);
+            }
+            return Duration.ofSeconds(timeoutSeconds);
+        }
+
+        /** Until closed, the service's loggers log warnings and errors only, unless {@code --verbose}. */
+        AutoCloseable quietLogs() {
+            ch.qos.logback.classic.Logger service =
+                (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(SERVICE_LOGGERS);
+            Level before = service.getLevel();
+            if (!verbose) {
+                service.setLevel(Level.WARN);
+            }
+            return () -> service.setLevel(before);
         }
     }
 

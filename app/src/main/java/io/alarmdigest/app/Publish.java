@@ -3,6 +3,7 @@ package io.alarmdigest.app;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.alarmdigest.bridge.NatsConnections;
 import io.alarmdigest.bridge.NatsSettings;
+import io.alarmdigest.bridge.UnreachableException;
 import io.alarmdigest.model.AlarmStatus;
 import io.alarmdigest.model.Ids;
 import io.alarmdigest.model.Json;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,6 +28,9 @@ import picocli.CommandLine.Option;
 final class Publish implements Callable<Integer> {
     @CommandLine.Mixin
     Launcher.SettingsOptions settings;
+
+    @CommandLine.Mixin
+    Launcher.ClientOptions client;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -65,9 +70,14 @@ final class Publish implements Callable<Integer> {
             subject = config.statusSubject();
         }
         byte[] payload = Json.MAPPER.writeValueAsBytes(message);
-        try (Connection nats = NatsConnections.connect(config, "publish")) {
+        Duration timeout = client.timeout();
+        try (AutoCloseable quiet = client.quietLogs();
+             Connection nats = NatsConnections.connect(config, "publish", timeout)) {
             nats.publish(subject, payload);
-            nats.flush(Duration.ofSeconds(5));
+            nats.flush(timeout);
+        } catch (TimeoutException e) {
+            throw new UnreachableException("NATS at " + NatsConnections.redacted(config) + " did not confirm the "
+                + "publish within " + timeout.toSeconds() + " s; it may not have been sent");
         }
         spec.commandLine().getOut().println("published on " + subject + ": "
             + new String(payload, StandardCharsets.UTF_8));

@@ -24,6 +24,9 @@ final class Watch implements Callable<Integer> {
     @CommandLine.Mixin
     Launcher.SettingsOptions settings;
 
+    @CommandLine.Mixin
+    Launcher.ClientOptions client;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -34,10 +37,13 @@ final class Watch implements Callable<Integer> {
     public Integer call() throws Exception {
         NatsSettings config = NatsSettings.of(settings.resolve());
         PrintWriter out = spec.commandLine().getOut();
-        try (Connection nats = NatsConnections.connect(config, "watch")) {
+        Duration timeout = client.timeout();
+        try (AutoCloseable quiet = client.quietLogs();
+             Connection nats = NatsConnections.connect(config, "watch", timeout)) {
             Subscription digests = nats.subscribe(config.digestSubject());
-            nats.flush(Duration.ofSeconds(5));
-            out.println("watching " + config.digestSubject() + " (Ctrl-C to stop)");
+            nats.flush(timeout);
+            // Not output: on stderr, so that stdout holds the digests alone.
+            spec.commandLine().getErr().println("watching " + config.digestSubject() + " (Ctrl-C to stop)");
             for (long seen = 0; seen < count; ) {
                 Message message = digests.nextMessage(Duration.ofSeconds(1));
                 if (message != null) {

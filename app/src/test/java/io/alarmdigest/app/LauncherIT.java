@@ -175,4 +175,51 @@ class LauncherIT {
         JsonNode digest = new ObjectMapper().readTree(json);
         assertEquals("u1", digest.get("UserID").asText());
     }
+
+    @Test
+    void shouldPrintItsOutputAndNothingElseUnlessVerbose() throws Exception {
+        Run quiet = runAsProcess("publish", "--set", "nats.urls=" + nats.url(), "--user", "u1");
+        assertEquals(0, quiet.code(), quiet.err());
+        assertEquals("published on SendAlarmDigest: {\"UserID\":\"u1\"}\n", quiet.out());
+        assertEquals("", quiet.err(), "nothing on stderr but warnings and errors");
+
+        Run verbose = runAsProcess("publish", "--verbose", "--set", "nats.urls=" + nats.url(), "--user", "u1");
+        assertEquals(0, verbose.code(), verbose.err());
+        assertEquals(quiet.out(), verbose.out(), "--verbose changes the log, not the output");
+        assertTrue(verbose.err().contains("Connecting publish to NATS at " + nats.url()), verbose.err());
+    }
+
+    @Test
+    void shouldGiveUpOnAnUnreachableNatsWithExitCodeOne() throws Exception {
+        int nobody;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            nobody = socket.getLocalPort();
+        }
+        Run publish = runAsProcess("publish", "--set", "nats.urls=nats://127.0.0.1:" + nobody, "--timeout", "1",
+            "--user", "u1");
+        assertEquals(Launcher.UNAVAILABLE, publish.code(), publish.err());
+        assertTrue(publish.err().startsWith("alarm-digest: no NATS server answered at nats://127.0.0.1:" + nobody
+            + " within 1 s"), publish.err());
+        assertTrue(publish.err().contains("nats.urls"), "says which setting to check: " + publish.err());
+        assertEquals(1, publish.err().lines().count(), "the failure, said once: " + publish.err());
+        assertEquals("", publish.out());
+
+        Run noTime = run("watch", "--timeout", "0");
+        assertEquals(Launcher.BAD_SETTINGS, noTime.code());
+        assertTrue(noTime.err().contains("--timeout"), noTime.err());
+    }
+
+    /** The command as a user runs it: its own JVM, the shipped log configuration, every byte of stdout and stderr. */
+    private static Run runAsProcess(String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Dlogback.configurationFile=" + Launcher.class.getResource("/logback.xml"),
+            "-cp", System.getProperty("java.class.path"), Launcher.class.getName()));
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile("command", ".out");
+        Path err = Files.createTempFile("command", ".err");
+        Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the command ended");
+        return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
+    }
 }

@@ -56,14 +56,33 @@ public final class NatsConnections {
     /** As {@link #connect(NatsSettings, String)}, the connection's errors and permission refusals kept in {@code problems}. */
     public static Connection connect(NatsSettings config, String role, NatsProblems problems)
         throws InterruptedException {
+        return connect(config, role, problems, null);
+    }
+
+    /**
+     * As {@link #connect(NatsSettings, String)}, for a command someone waits on: gives up once no server has answered
+     * for {@code giveUpAfter}.
+     *
+     * @throws UnreachableException naming the servers tried and the last failure
+     */
+    public static Connection connect(NatsSettings config, String role, Duration giveUpAfter)
+        throws InterruptedException {
+        return connect(config, role, new NatsProblems(role), giveUpAfter);
+    }
+
+    private static Connection connect(NatsSettings config, String role, NatsProblems problems, Duration giveUpAfter)
+        throws InterruptedException {
         Options options = options(config, role, problems);
         LOG.info("Connecting {} to NATS at {}", role, redacted(config));
         Backoff backoff = new Backoff(FIRST_CONNECT_BACKOFF_MAX);
         RateLimitedLog waiting = new RateLimitedLog(LOG);
+        long deadline = giveUpAfter == null ? Long.MAX_VALUE : System.nanoTime() + giveUpAfter.toNanos();
         while (true) {
             problems.clearConnectFailure();
             try {
-                return Nats.connect(options);
+                Connection connection = Nats.connect(options);
+                problems.connected();
+                return connection;
             } catch (IOException e) {
                 String permanent = ConnectFailures.permanent(e, problems.connectFailure(), config);
                 if (permanent == null && config.usesTls()) {
@@ -78,8 +97,21 @@ public final class NatsConnections {
                     throw new IllegalStateException("NATS " + role + " at " + redacted(config) + ": " + permanent);
                 }
                 Duration wait = backoff.next();
-                waiting.warn("connect", "NATS {} at {} not reachable yet ({}); trying again in {} ms", role,
-                    redacted(config), ConnectFailures.describe(e, problems.connectFailure()), wait.toMillis());
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new UnreachableException("no NATS server answered at " + redacted(config) + " within "
+                        + giveUpAfter.toSeconds() + " s (" + ConnectFailures.describe(e, problems.connectFailure())
+                        + "): is it running, and is " + NatsSettings.URLS + " right?");
+                }
+                wait = Duration.ofNanos(Math.min(wait.toNanos(), left));
+                String notYet = "NATS {} at {} not reachable yet ({}); trying again in {} ms";
+                Object[] args = {role, redacted(config), ConnectFailures.describe(e, problems.connectFailure()),
+                    wait.toMillis()};
+                if (giveUpAfter == null) {
+                    waiting.warn("connect", notYet, args);
+                } else {
+                    LOG.info(notYet, args); // someone waits on the command: its failure will say it all
+                }
                 Thread.sleep(wait.toMillis());
             }
         }
@@ -158,6 +190,8 @@ public final class NatsConnections {
 
     private static final class Listener implements ConnectionListener {
         private final String role;
+        /** A failed first attempt reports DISCONNECTED too: only a loss of a made connection is news. */
+        private volatile boolean connected;
 
         Listener(String role) {
             this.role = role;
@@ -166,10 +200,23 @@ public final class NatsConnections {
         @Override
         public void connectionEvent(Connection connection, Events event) {
             switch (event) {
-                case CONNECTED, RECONNECTED, RESUBSCRIBED ->
-                    LOG.info("NATS {} {} ({})", role, event.getEvent(), redact(String.valueOf(connection.getConnectedUrl())));
-                case DISCONNECTED -> LOG.warn("NATS {} disconnected; reconnecting for ever", role);
-                case CLOSED -> LOG.info("NATS {} connection closed", role);
+                case CONNECTED, RECONNECTED, RESUBSCRIBED -> {
+                    connected = true;
+                    LOG.info("NATS {} {} ({})", role, event.getEvent(),
+                        redact(String.valueOf(connection.getConnectedUrl())));
+                }
+                case DISCONNECTED -> {
+                    if (connected) {
+                        LOG.warn("NATS {} disconnected; reconnecting for ever", role);
+                    } else {
+                        LOG.debug("NATS {} not connected", role);
+                    }
+                }
+                case CLOSED -> {
+                    if (connected) {
+                        LOG.info("NATS {} connection closed", role);
+                    }
+                }
                 default -> LOG.debug("NATS {} {}", role, event.getEvent());
             }
         }

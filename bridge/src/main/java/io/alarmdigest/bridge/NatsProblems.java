@@ -24,6 +24,8 @@ public final class NatsProblems implements ErrorListener {
     private volatile String connectError;
     private volatile Exception connectException;
     private volatile String permissionDenied;
+    /** Until the first connection, an error belongs to the attempt, which the connecting code reports whole. */
+    private volatile boolean connected;
 
     public NatsProblems(String role) {
         this.role = role;
@@ -38,12 +40,20 @@ public final class NatsProblems implements ErrorListener {
                 + "user (README, 'NATS permissions')", role, error);
             return;
         }
+        if (!connected) {
+            LOG.debug("NATS {} error while connecting: {}", role, NatsConnections.redactText(error));
+            return;
+        }
         log.warn("error", "NATS {} error: {}", role, NatsConnections.redactText(error));
     }
 
     @Override
     public void exceptionOccurred(Connection connection, Exception exception) {
         connectException = exception;
+        if (!connected) {
+            LOG.debug("NATS {} exception while connecting: {}", role, NatsConnections.redactText(exception.toString()));
+            return;
+        }
         log.warn("exception", "NATS {} exception: {}", role, NatsConnections.redactText(exception.toString()));
     }
 
@@ -62,6 +72,11 @@ public final class NatsProblems implements ErrorListener {
     /** The last permission the server refused on this connection (its {@code -ERR} text, naming the subject), or null. */
     public String permissionDenied() {
         return permissionDenied;
+    }
+
+    /** The first connection is made: from now on every error is logged as it comes. */
+    void connected() {
+        connected = true;
     }
 
     void clearConnectFailure() {
