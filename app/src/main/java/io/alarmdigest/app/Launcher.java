@@ -10,6 +10,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,9 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.function.Consumer;
 import ch.qos.logback.classic.Level;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,6 +36,7 @@ import picocli.CommandLine.Option;
 @Command(name = "alarm-digest", mixinStandardHelpOptions = true, version = "alarm-digest 0.1.0",
     description = "Email digests of triggered alarms: NATS in, Kafka Streams state, NATS out.",
     subcommands = {Standalone.class, Launcher.Processor.class, Launcher.Bridge.class, Publish.class, Watch.class,
+        UserQueryCommand.Pending.class, UserQueryCommand.Alarms.class,
         CommandLine.HelpCommand.class},
     footerHeading = "%nSettings (--set key=value, ALARM_DIGEST_<KEY>, or --config file; any Kafka client or "
         + "Kafka Streams setting too):%n")
@@ -153,6 +157,32 @@ public final class Launcher implements Callable<Integer> {
             return registry;
         }
 
+        /**
+         * {@code settings} with {@code application.server} set, unless it is, to where other processor instances
+         * reach this one's endpoint: its bind address, or this machine's host name when it binds every interface
+         * (a container's name in compose). Without an endpoint, unchanged: queries are then answered only for the
+         * partitions this instance holds.
+         */
+        static Map<String, Object> advertise(Map<String, Object> settings, OpsServer ops) {
+            if (ops != null && !settings.containsKey(StreamsConfig.APPLICATION_SERVER_CONFIG)) {
+                InetSocketAddress bound = ops.address();
+                String host = bound.getAddress().isAnyLocalAddress() ? localHostName()
+                    : bound.getAddress().getHostAddress();
+                settings.put(StreamsConfig.APPLICATION_SERVER_CONFIG, host + ":" + bound.getPort());
+            }
+            return settings;
+        }
+
+        private static String localHostName() {
+            try {
+                return InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException("this machine's host name does not resolve (" + e.getMessage()
+                    + "): set " + StreamsConfig.APPLICATION_SERVER_CONFIG + " to host:port of this instance's HTTP "
+                    + "endpoint as the other instances reach it");
+            }
+        }
+
         /** Starts the endpoint on {@code --http-address}, or on {@code defaultAddress} without one. */
         OpsServer start(PrintWriter out, String defaultAddress) throws IOException {
             if (port < 0) {
@@ -190,22 +220,6 @@ public final class Launcher implements Callable<Integer> {
         return 0;
     }
 
-    /** Opens the HTTP endpoint for a started role, then runs until stopped; the role is closed if that fails. */
-    private static int serve(AutoCloseable app, HttpOptions http, Consumer<OpsServer> watch, PrintWriter out,
-                             String ready) throws Exception {
-        OpsServer ops;
-        try {
-            ops = http.start(out, HttpOptions.ALL_INTERFACES);
-        } catch (IOException | RuntimeException e) {
-            app.close();
-            throw e;
-        }
-        if (ops != null) {
-            watch.accept(ops);
-        }
-        return runUntilStopped(() -> closeBoth(app, ops), out, ready);
-    }
-
     private static void closeBoth(AutoCloseable app, OpsServer ops) throws Exception {
         try {
             app.close();
@@ -238,16 +252,40 @@ public final class Launcher implements Callable<Integer> {
         /** The line printed once the role is ready. */
         abstract String ready(A app);
 
+        /** The settings the role starts with, once its HTTP endpoint ({@code null}: none) listens. */
+        Map<String, Object> withEndpoint(Map<String, Object> settings, OpsServer ops) {
+            return settings;
+        }
+
         @Override
         public Integer call() throws Exception {
-            A app = start(settings.resolve(), http.registry());
-            return serve(app, http, ops -> watch(ops, app), spec.commandLine().getOut(), ready(app));
+            Map<String, Object> resolved = settings.resolve();
+            PrintWriter out = spec.commandLine().getOut();
+            OpsServer ops = http.start(out, HttpOptions.ALL_INTERFACES);
+            A app;
+            try {
+                app = start(withEndpoint(resolved, ops), http.registry());
+            } catch (Exception e) {
+                if (ops != null) {
+                    ops.close();
+                }
+                throw e;
+            }
+            if (ops != null) {
+                watch(ops, app);
+            }
+            return runUntilStopped(() -> closeBoth(app, ops), out, ready(app));
         }
     }
 
     @Command(name = "processor", mixinStandardHelpOptions = true,
         description = "Run the digest processor (Kafka Streams) against the Kafka at bootstrap.servers.")
     static final class Processor extends Role<ProcessorApp> {
+        @Override
+        Map<String, Object> withEndpoint(Map<String, Object> settings, OpsServer ops) {
+            return HttpOptions.advertise(settings, ops);
+        }
+
         @Override
         ProcessorApp start(Map<String, Object> settings, MeterRegistry registry) throws InterruptedException {
             return ProcessorApp.start(settings, registry);

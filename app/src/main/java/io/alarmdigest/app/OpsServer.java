@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.alarmdigest.bridge.BridgeApp;
 import io.alarmdigest.processor.app.ProcessorApp;
+import io.alarmdigest.processor.query.UserQueries;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -15,9 +16,12 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +37,7 @@ final class OpsServer implements AutoCloseable {
     /** Prometheus' text exposition format, as a plain scrape answers. */
     private static final String TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8";
     private static final String TOTAL = "_total";
+    private static final int HTTP_THREADS = 4;
 
     private final HttpServer server;
     private final PrometheusMeterRegistry registry;
@@ -65,13 +70,17 @@ final class OpsServer implements AutoCloseable {
         server.createContext("/health", exchange -> respond(exchange, 200, "ok\n"));
         server.createContext("/ready", ops::ready);
         server.createContext("/metrics", ops::metrics);
-        server.setExecutor(Executors.newSingleThreadExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "alarm-digest-http");
+        server.createContext("/users/", ops::users);
+        // A few threads: a query forwarded to another instance waits for its answer, a probe must not wait behind it.
+        AtomicInteger threads = new AtomicInteger();
+        server.setExecutor(Executors.newFixedThreadPool(HTTP_THREADS, runnable -> {
+            Thread thread = new Thread(runnable, "alarm-digest-http-" + threads.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         }));
         server.start();
-        LOG.info("HTTP endpoint on {}:{}: /health, /ready, /metrics", address, ops.port());
+        LOG.info("HTTP endpoint on {}:{}: /health, /ready, /metrics, /users/<UserID>/pending, /users/<UserID>/alarms",
+            address, ops.port());
         return ops;
     }
 
@@ -120,18 +129,55 @@ final class OpsServer implements AutoCloseable {
         respond(exchange, 200, names.isEmpty() ? registry.scrape() : registry.scrape(TEXT_FORMAT, names));
     }
 
-    static Set<String> requestedNames(String rawQuery) {
-        Set<String> names = new HashSet<>();
+    /**
+     * {@code GET /users/<UserID>/pending} and {@code /users/<UserID>/alarms}: the processor's interactive queries
+     * ({@link UserQueries}), the UserID percent-encoded as one path segment.
+     */
+    private void users(HttpExchange exchange) throws IOException {
+        String[] segments = exchange.getRequestURI().getRawPath().split("/", -1);
+        UserQueries.Kind kind = segments.length == 4 ? UserQueries.Kind.ofPath(segments[3]) : null;
+        if (kind == null || segments[2].isEmpty()) {
+            respondJson(exchange, UserQueries.Answer.error(404, "ask /users/<UserID>/pending or /users/<UserID>/alarms"));
+            return;
+        }
+        if (!"GET".equals(exchange.getRequestMethod())) {
+            respondJson(exchange, UserQueries.Answer.error(405, "GET only"));
+            return;
+        }
+        ProcessorApp p = processor;
+        if (p == null) {
+            respondJson(exchange, UserQueries.Answer.error(404, "no processor runs in this process; ask a processor's "
+                + "endpoint"));
+            return;
+        }
+        String userId = pathSegment(segments[2]);
+        boolean forwarded = requested(exchange.getRequestURI().getRawQuery(), UserQueries.FORWARDED).contains("true");
+        respondJson(exchange, p.queries().answer(kind, userId, forwarded));
+    }
+
+    /** A percent-encoded path segment, decoded ({@code +} is a plus sign in a path, not a space). */
+    static String pathSegment(String raw) {
+        return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
+
+    /** The values of the query parameter {@code name} in {@code rawQuery}. */
+    static List<String> requested(String rawQuery, String name) {
+        List<String> values = new ArrayList<>();
         if (rawQuery == null) {
-            return names;
+            return values;
         }
         for (String parameter : rawQuery.split("&")) {
             int equals = parameter.indexOf('=');
-            if (equals < 0 || !URLDecoder.decode(parameter.substring(0, equals), StandardCharsets.UTF_8)
-                .equals("name[]")) {
-                continue;
+            if (equals >= 0 && URLDecoder.decode(parameter.substring(0, equals), StandardCharsets.UTF_8).equals(name)) {
+                values.add(URLDecoder.decode(parameter.substring(equals + 1), StandardCharsets.UTF_8));
             }
-            String name = URLDecoder.decode(parameter.substring(equals + 1), StandardCharsets.UTF_8);
+        }
+        return values;
+    }
+
+    static Set<String> requestedNames(String rawQuery) {
+        Set<String> names = new HashSet<>();
+        for (String name : requested(rawQuery, "name[]")) {
             names.add(name);
             if (name.endsWith(TOTAL)) {
                 names.add(name.substring(0, name.length() - TOTAL.length()));
@@ -140,9 +186,18 @@ final class OpsServer implements AutoCloseable {
         return names;
     }
 
+    private static void respondJson(HttpExchange exchange, UserQueries.Answer answer) throws IOException {
+        respond(exchange, answer.status(), answer.body(), "application/json");
+    }
+
     private static void respond(HttpExchange exchange, int status, String body) throws IOException {
+        respond(exchange, status, body, "text/plain; charset=utf-8");
+    }
+
+    private static void respond(HttpExchange exchange, int status, String body, String contentType)
+        throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        exchange.getResponseHeaders().set("Content-Type", contentType);
         exchange.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);

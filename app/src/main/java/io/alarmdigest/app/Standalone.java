@@ -68,7 +68,8 @@ final class Standalone implements Callable<Integer> {
             // One instance of each: static membership lets a restart after a crash take its partitions back at once
             // instead of after the session timeout.
             resolved.putIfAbsent("consumer.group.instance.id", "alarm-digest-standalone");
-            ProcessorApp processor = ProcessorApp.start(resolved, http.registry());
+            ProcessorApp processor = ProcessorApp.start(Launcher.HttpOptions.advertise(resolved, ops),
+                http.registry());
             started.add(processor);
             if (ops != null) {
                 ops.watch(processor);

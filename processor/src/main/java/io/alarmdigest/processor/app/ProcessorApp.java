@@ -3,6 +3,7 @@ package io.alarmdigest.processor.app;
 import io.alarmdigest.kafka.RecordLimits;
 import io.alarmdigest.kafka.TopicProvisioner;
 import io.alarmdigest.processor.config.ProcessorConfig;
+import io.alarmdigest.processor.query.UserQueries;
 import io.alarmdigest.processor.topology.DigestTopology;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
@@ -16,6 +17,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,12 +32,17 @@ public final class ProcessorApp implements AutoCloseable {
     private final ProcessorConfig config;
     private final KafkaStreams streams;
     private final ProcessorMeters meters;
+    private final UserQueries queries;
 
-    private ProcessorApp(ProcessorConfig config, KafkaStreams streams, ProcessorMeters meters) {
+    private ProcessorApp(ProcessorConfig config, KafkaStreams streams, ProcessorMeters meters, UserQueries queries) {
         this.config = config;
         this.streams = streams;
         this.meters = meters;
+        this.queries = queries;
     }
+
+    /** How long an instance waits for another to answer a forwarded query. */
+    private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(5);
 
     /**
      * What a registry given to {@link #start(Map, MeterRegistry)} must be configured with before any meter is
@@ -89,7 +96,11 @@ public final class ProcessorApp implements AutoCloseable {
         LOG.info("Processor started: application {}, {} -> {}, dead letters to {}",
             props.get(StreamsConfig.APPLICATION_ID_CONFIG), config.inputTopic(),
             config.digestTopic(), config.deadLetterTopic());
-        return new ProcessorApp(config, streams, meters);
+        Object server = props.get(StreamsConfig.APPLICATION_SERVER_CONFIG);
+        HostInfo self = server == null || server.toString().isBlank() ? null
+            : HostInfo.buildFromEndpoint(server.toString());
+        return new ProcessorApp(config, streams, meters,
+            new UserQueries(streams, self, config.alarmRetentionMs(), QUERY_TIMEOUT));
     }
 
     private static void warnOnWeakenedGuarantees(Properties props) {
@@ -114,6 +125,11 @@ public final class ProcessorApp implements AutoCloseable {
 
     public KafkaStreams streams() {
         return streams;
+    }
+
+    /** The interactive queries of users' alarms, answered by this instance or the one that holds them. */
+    public UserQueries queries() {
+        return queries;
     }
 
     public ProcessorConfig config() {

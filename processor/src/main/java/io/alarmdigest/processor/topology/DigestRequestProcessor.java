@@ -5,24 +5,20 @@ import io.alarmdigest.model.AlarmDigest.ActiveAlarm;
 import io.alarmdigest.model.HeaderNames;
 import io.alarmdigest.model.InvalidMessageException;
 import io.alarmdigest.model.SendAlarmDigest;
-import io.alarmdigest.processor.state.AlarmState;
-import io.alarmdigest.processor.state.StateKeys;
+import io.alarmdigest.processor.state.UserAlarms;
+import io.alarmdigest.processor.state.UserAlarms.UserAlarm;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.metrics.Sensor;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
@@ -37,11 +33,6 @@ import org.slf4j.LoggerFactory;
  */
 final class DigestRequestProcessor implements Processor<String, byte[], String, byte[]> {
     private static final Logger LOG = LoggerFactory.getLogger(DigestRequestProcessor.class);
-
-    /** Rule 4: by {@code LatestChangedAt}, then by AlarmID as UTF-8 bytes. */
-    private static final Comparator<Due> OLDEST_FIRST = Comparator
-        .comparing((Due due) -> due.state.current().changedAt())
-        .thenComparing((a, b) -> Arrays.compareUnsigned(a.alarmIdUtf8, b.alarmIdUtf8));
 
     /** Digests of at least this many alarms are logged with their build time (rare, and worth knowing about). */
     static final int LARGE_DIGEST = 1_000;
@@ -102,14 +93,14 @@ final class DigestRequestProcessor implements Processor<String, byte[], String, 
         }
 
         long started = System.nanoTime();
-        List<Due> due = dueAlarms(request.userId());
+        List<UserAlarm> due = UserAlarms.pending(alarms, request.userId());
         if (due.isEmpty() && !emptyDigests) {
             return;
         }
-        due.sort(OLDEST_FIRST);
         List<ActiveAlarm> listed = new ArrayList<>(due.size());
-        for (Due alarm : due) {
-            listed.add(ActiveAlarm.of(alarm.alarmId, alarm.state.current().status(), alarm.state.current().changedAt()));
+        for (UserAlarm alarm : due) {
+            listed.add(ActiveAlarm.of(alarm.alarmId(), alarm.state().current().status(),
+                alarm.state().current().changedAt()));
         }
         List<byte[]> parts = DigestWriter.write(request.userId(), listed, maxBytes);
         for (int i = 0; i < parts.size(); i++) {
@@ -119,8 +110,8 @@ final class DigestRequestProcessor implements Processor<String, byte[], String, 
         }
         // One RocksDB write batch for all marks (a 10,000-alarm digest: one JNI call instead of 10,000).
         List<KeyValue<Bytes, byte[]>> marks = new ArrayList<>(due.size());
-        for (Due alarm : due) {
-            marks.add(KeyValue.pair(alarm.key, alarm.state.delivered().encode()));
+        for (UserAlarm alarm : due) {
+            marks.add(KeyValue.pair(alarm.key(), alarm.state().delivered().encode()));
         }
         alarms.putAll(marks);
         digests.record();
@@ -155,22 +146,6 @@ final class DigestRequestProcessor implements Processor<String, byte[], String, 
         return false;
     }
 
-    /** Scans this user's keys only (a prefix seek), never the whole store. */
-    private List<Due> dueAlarms(String userId) {
-        List<Due> due = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> entries =
-                 alarms.prefixScan(StateKeys.userPrefix(userId), Serdes.Bytes().serializer())) {
-            while (entries.hasNext()) {
-                KeyValue<Bytes, byte[]> entry = entries.next();
-                AlarmState state = AlarmState.decode(entry.value);
-                if (state.isDue()) {
-                    due.add(new Due(entry.key, state));
-                }
-            }
-        }
-        return due;
-    }
-
     private static Headers partHeaders(String digestId, int part, int parts) {
         Headers headers = new RecordHeaders();
         headers.add(HeaderNames.DIGEST_ID, digestId.getBytes(StandardCharsets.UTF_8));
@@ -183,20 +158,6 @@ final class DigestRequestProcessor implements Processor<String, byte[], String, 
     public void close() {
         if (metrics != null) {
             metrics.close();
-        }
-    }
-
-    private static final class Due {
-        final Bytes key;
-        final String alarmId;
-        final byte[] alarmIdUtf8;
-        final AlarmState state;
-
-        Due(Bytes key, AlarmState state) {
-            this.key = key;
-            this.alarmId = StateKeys.alarmId(key);
-            this.alarmIdUtf8 = alarmId.getBytes(StandardCharsets.UTF_8);
-            this.state = state;
         }
     }
 }
