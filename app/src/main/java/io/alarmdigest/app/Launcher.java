@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
 @Command(name = "alarm-digest", mixinStandardHelpOptions = true, version = "alarm-digest 0.1.0",
     description = "Email digests of triggered alarms: NATS in, Kafka Streams state, NATS out.",
     subcommands = {Standalone.class, Launcher.Processor.class, Launcher.Bridge.class, Publish.class, Watch.class,
-        UserQueryCommand.Pending.class, UserQueryCommand.Alarms.class,
+        UserQueryCommand.Pending.class, UserQueryCommand.Alarms.class, DeadLetterCommand.class,
         CommandLine.HelpCommand.class},
     footerHeading = "%nSettings (--set key=value, ALARM_DIGEST_<KEY>, or --config file; any Kafka client or "
         + "Kafka Streams setting too):%n")

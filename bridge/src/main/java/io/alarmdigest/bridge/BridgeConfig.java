@@ -391,6 +391,24 @@ public final class BridgeConfig extends AbstractConfig {
         return props;
     }
 
+    /**
+     * A reader of the dead-letter topic ({@code dlq list}, {@code dlq replay}): the passed-through consumer settings,
+     * committed records only, offsets committed by hand under {@code groupId} (none: {@code null}).
+     */
+    public Properties deadLetterConsumerProperties(String groupId) {
+        Properties props = clientProperties(ConsumerConfig.configNames(), "consumer.");
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "alarm-digest-dlq");
+        props.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        if (groupId == null) {
+            props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        } else {
+            props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        }
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        return props;
+    }
+
     public Properties adminProperties() {
         return clientProperties(AdminClientConfig.configNames(), "admin.");
     }
