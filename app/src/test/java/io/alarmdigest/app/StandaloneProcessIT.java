@@ -63,6 +63,8 @@ class StandaloneProcessIT {
             DocumentedMetrics readme = DocumentedMetrics.readme();
             assertEquals(List.of(), readme.undocumented(metrics), "meters of the service missing from README's table");
             assertEquals(List.of(), readme.absentFrom(metrics), "README's meters missing from a real scrape");
+            assertEquals(List.of(), OpsFiles.metricNames().stream().filter(name -> !scraped(metrics, name)).toList(),
+                "metrics of ops/'s dashboard and alert rules missing from a real scrape");
             assertTrue(metrics.contains("alarm_digest_ingress_messages_total{stream=\"ALARM_DIGEST_INPUT\","
                 + "subject=\"AlarmStatusChanged\"} 2.0"), metrics);
             assertTrue(metrics.contains("alarm_digest_ingress_dead_letters_total{reason=\"not-json\","
@@ -125,6 +127,11 @@ class StandaloneProcessIT {
         digests.unsubscribe();
         assertEquals(n, all.size(), "digest " + n + " arrived, and only one per request");
         return new String(all.get(n - 1).getData(), StandardCharsets.UTF_8);
+    }
+
+    /** Whether a scrape holds a sample of {@code name}. */
+    private static boolean scraped(String metrics, String name) {
+        return metrics.lines().anyMatch(line -> line.startsWith(name + "{") || line.startsWith(name + " "));
     }
 
     private static String uncheckedBody(String path) {

@@ -55,6 +55,15 @@ public final class BoundedMemoryRocksDbConfig implements RocksDBConfigSetter {
         // The cache and write-buffer manager are shared by every store of the process: a store must not free them.
     }
 
+    /**
+     * The bytes in use of the block cache shared by the stores of that budget (data, index and filter blocks, and
+     * the memtables charged to it): what RocksDB holds off-heap. 0 before a store of that budget opens.
+     */
+    public static long blockCacheUsage(long cacheBytes, long writeBufferBytes) {
+        Shared shared = SHARED.get(new Budget(cacheBytes, writeBufferBytes));
+        return shared == null ? 0 : shared.cache.getUsage();
+    }
+
     private record Budget(long cacheBytes, long writeBufferBytes) {
     }
 
