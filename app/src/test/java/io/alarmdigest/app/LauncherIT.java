@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alarmdigest.testing.NatsServer;
+import io.alarmdigest.testing.Ports;
 import io.nats.client.Connection;
 import io.nats.client.Message;
 import io.nats.client.Nats;
@@ -191,10 +192,7 @@ class LauncherIT {
 
     @Test
     void shouldGiveUpOnAnUnreachableNatsWithExitCodeOne() throws Exception {
-        int nobody;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            nobody = socket.getLocalPort();
-        }
+        int nobody = Ports.free();
         Run publish = runAsProcess("publish", "--set", "nats.urls=nats://127.0.0.1:" + nobody, "--timeout", "1",
             "--user", "u1");
         assertEquals(Launcher.UNAVAILABLE, publish.code(), publish.err());
