@@ -77,7 +77,8 @@ final class DeadLetterCommand implements Callable<Integer> {
         CommandLine.Model.CommandSpec spec;
 
         @Option(names = "--since", paramLabel = "TIME",
-            description = "Only letters written at or after TIME: RFC 3339 (2026-12-03T10:00:00Z) or an age (30m, 2h, 7d).")
+            description = "Only letters of messages NATS stored at or after TIME (a letter keeps its message's time): "
+                + "RFC 3339 (2026-12-03T10:00:00Z) or an age (30m, 2h, 7d).")
         String since;
 
         /** The settings, Kafka defaulting to {@code standalone}'s embedded one, as NATS defaults to the local one. */
@@ -104,10 +105,11 @@ final class DeadLetterCommand implements Callable<Integer> {
 
         /**
          * Reads every partition of the dead-letter topic from {@code start} to its end as it was when reading began,
-         * handing each letter to {@code each}.
+         * handing each letter to {@code each}; returns where reading ended, each partition's end.
          */
-        static void read(KafkaConsumer<byte[], byte[]> consumer, String topic, Map<TopicPartition, Long> start,
-                         Duration timeout, LetterHandler each) throws IOException, InterruptedException {
+        static Map<TopicPartition, Long> read(KafkaConsumer<byte[], byte[]> consumer, String topic,
+                                              Map<TopicPartition, Long> start, Duration timeout, LetterHandler each)
+            throws IOException, InterruptedException {
             List<TopicPartition> partitions = new ArrayList<>(start.keySet());
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
             for (TopicPartition partition : partitions) {
@@ -125,10 +127,11 @@ final class DeadLetterCommand implements Callable<Integer> {
                 for (ConsumerRecord<byte[], byte[]> record : records) {
                     TopicPartition partition = new TopicPartition(record.topic(), record.partition());
                     if (record.offset() < end.get(partition) && !each.handle(Letter.of(record))) {
-                        return;
+                        return end;
                     }
                 }
             }
+            return end;
         }
 
         /** Where reading starts: each partition's first letter, or its first written at or after {@code --since}. */
@@ -281,6 +284,9 @@ final class DeadLetterCommand implements Callable<Integer> {
                     }
                     return printed[0] < limit;
                 });
+            } catch (KafkaException e) {
+                throw new UnreachableException("Kafka refused or did not answer (" + e + "): check bootstrap.servers, "
+                    + "and that the service's Kafka user may read " + topic, e);
             }
             out.flush();
             return 0;
@@ -318,9 +324,13 @@ final class DeadLetterCommand implements Callable<Integer> {
                 }
                 // From the start (or --since), not from the group's offset: what was replayed before is counted too.
                 Map<TopicPartition, Long> start = start(consumer, partitions, timeout);
-                read(consumer, topic, start, timeout, letter -> {
+                Map<TopicPartition, Long> next = new HashMap<>(start);
+                Map<TopicPartition, Long> end = read(consumer, topic, start, timeout, letter -> {
                     TopicPartition partition = new TopicPartition(topic, letter.partition());
                     ReplayedOffsets done = replayed.get(partition);
+                    // What the reader skipped before this letter: transaction markers, aborted records.
+                    done.passOver(next.get(partition), letter.offset());
+                    next.put(partition, letter.offset() + 1);
                     if (done.contains(letter.offset())) {
                         counts[1]++;
                     } else if (!filter.test(letter)) {
@@ -336,25 +346,43 @@ final class DeadLetterCommand implements Callable<Integer> {
                     } else {
                         long sequence = publish(nats, topic, letter);
                         done.add(letter.offset());
-                        try {
-                            consumer.commitSync(Map.of(partition, done.commit()), timeout);
-                        } catch (OffsetMetadataTooLarge e) {
-                            throw new IllegalStateException("letter " + letter.coordinates() + " was replayed but "
-                                + "cannot be recorded: the replayed letters above one left behind no longer fit the "
-                                + "group's commit metadata (offset.metadata.max.bytes); replay the letters left "
-                                + "behind, or use a new --group", e);
-                        }
+                        record(consumer, Map.of(partition, done.commit()), timeout);
                         counts[0]++;
                         out.println("replayed " + letter.coordinates() + " (" + letter.code() + ") to "
                             + letter.subject() + (sequence < 0 ? " (NATS had it already)" : ""));
                     }
                     return true;
                 });
+                if (!dryRun) {
+                    // The markers after the last letters too; and each run renews the group's record (Kafka drops
+                    // the offsets of a group without members after offsets.retention.minutes).
+                    Map<TopicPartition, OffsetAndMetadata> all = new HashMap<>();
+                    for (TopicPartition partition : partitions) {
+                        replayed.get(partition).passOver(next.get(partition), end.get(partition));
+                        all.put(partition, replayed.get(partition).commit());
+                    }
+                    record(consumer, all, timeout);
+                }
+            } catch (KafkaException e) {
+                throw new UnreachableException("Kafka refused or did not answer (" + e + "): check bootstrap.servers, "
+                    + "and that the service's Kafka user may read " + topic + " and commit as group " + group, e);
             }
             out.println((dryRun ? "would replay " : "replayed ") + counts[0] + " letter(s); " + counts[1]
                 + " replayed before; " + counts[2] + " left by --since/--reason; " + counts[3] + " cannot be replayed");
             out.flush();
             return 0;
+        }
+
+        private static void record(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, OffsetAndMetadata> commits,
+                                   Duration timeout) {
+            try {
+                consumer.commitSync(commits, timeout);
+            } catch (OffsetMetadataTooLarge e) {
+                throw new IllegalStateException("what was replayed cannot be recorded: the replayed letters above "
+                    + "letters left behind no longer fit the group's commit metadata (offset.metadata.max.bytes); "
+                    + "replay the letters left behind (or the ones that cannot be replayed are blocking: use a new "
+                    + "--group)", e);
+            }
         }
 
         /** Publishes through JetStream and waits for the acknowledgement; returns the stream sequence, -1: a duplicate. */

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.streams.KafkaStreams;
@@ -37,16 +38,28 @@ final class OpsServer implements AutoCloseable {
     /** Prometheus' text exposition format, as a plain scrape answers. */
     private static final String TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8";
     private static final String TOTAL = "_total";
-    private static final int HTTP_THREADS = 4;
+    private static final int HTTP_THREADS = 16;
 
     private final HttpServer server;
     private final PrometheusMeterRegistry registry;
     private volatile ProcessorApp processor;
     private volatile BridgeApp bridge;
 
+    /**
+     * The threads that answer: a query forwarded to another instance waits up to its timeout for the answer, and
+     * two instances asking each other must not take every thread of both, nor make a probe wait behind them.
+     */
+    private final ExecutorService executor;
+
     private OpsServer(HttpServer server, PrometheusMeterRegistry registry) {
         this.server = server;
         this.registry = registry;
+        AtomicInteger threads = new AtomicInteger();
+        this.executor = Executors.newFixedThreadPool(HTTP_THREADS, runnable -> {
+            Thread thread = new Thread(runnable, "alarm-digest-http-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /**
@@ -71,13 +84,7 @@ final class OpsServer implements AutoCloseable {
         server.createContext("/ready", ops::ready);
         server.createContext("/metrics", ops::metrics);
         server.createContext("/users/", ops::users);
-        // A few threads: a query forwarded to another instance waits for its answer, a probe must not wait behind it.
-        AtomicInteger threads = new AtomicInteger();
-        server.setExecutor(Executors.newFixedThreadPool(HTTP_THREADS, runnable -> {
-            Thread thread = new Thread(runnable, "alarm-digest-http-" + threads.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        }));
+        server.setExecutor(ops.executor);
         server.start();
         LOG.info("HTTP endpoint on {}:{}: /health, /ready, /metrics, /users/<UserID>/pending, /users/<UserID>/alarms",
             address, ops.port());
@@ -207,5 +214,6 @@ final class OpsServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        executor.shutdownNow();
     }
 }

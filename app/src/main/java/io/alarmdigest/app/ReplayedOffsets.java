@@ -55,6 +55,28 @@ final class ReplayedOffsets {
         }
     }
 
+    /**
+     * Offsets {@code [from, to)} that hold no letter: the dead-letter topic is written in transactions, and a
+     * read-committed reader never sees their commit markers or an aborted transaction's records. Counted as done,
+     * so that the committed offset can pass them.
+     */
+    void passOver(long from, long to) {
+        if (to <= below) {
+            return;
+        }
+        if (from <= below) {
+            below = to;
+            above.headSet(to).clear();
+        } else {
+            for (long offset = from; offset < to; offset++) {
+                above.add(offset);
+            }
+        }
+        while (above.remove(below)) {
+            below++;
+        }
+    }
+
     /** The commit that records it. */
     OffsetAndMetadata commit() {
         List<String> ranges = new ArrayList<>();

@@ -32,9 +32,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -102,6 +105,19 @@ class DeadLetterCommandIT {
 
                 Run rest = run(connection, "dlq", "replay");
                 assertTrue(rest.out().contains("replayed 1 letter(s); 1 replayed before; 0 left by"), rest.out());
+                // Every letter replayed: the group's record is one offset per partition, past the transaction markers
+                // the ingress wrote after its letters, with no replayed ranges left above it.
+                try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                    Map<TopicPartition, OffsetAndMetadata> recorded = admin
+                        .listConsumerGroupOffsets("alarm-digest-dlq-replay").partitionsToOffsetAndMetadata().get();
+                    assertEquals(2, recorded.size(), recorded.toString());
+                    recorded.values().forEach(commit -> assertEquals("replayed:", commit.metadata(), recorded.toString()));
+                    long notJsonOffset = notJson.get("Offset").asLong();
+                    long committed = recorded.get(new TopicPartition("alarm-digest-dlq",
+                        notJson.get("Partition").asInt())).offset();
+                    assertTrue(committed >= notJsonOffset + 2, "past the letter and its transaction's commit marker: "
+                        + committed);
+                }
                 Waits.awaitThat("the still bad letter back in the dead-letter topic",
                     () -> lines(run(connection, "dlq", "list", "--reason", "not-json").out()).size(), is(2));
             }

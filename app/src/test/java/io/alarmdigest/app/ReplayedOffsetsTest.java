@@ -35,4 +35,25 @@ class ReplayedOffsetsTest {
         again.add(6);
         assertEquals(new OffsetAndMetadata(8, "replayed:"), again.commit(), "the gap filled: one offset again");
     }
+
+    @Test
+    void shouldPassOverTheTransactionMarkersBetweenLetters() {
+        // Letters at 0, 2 and 4 (the dead-letter topic is transactional: a commit marker after each), 2 left behind.
+        ReplayedOffsets replayed = ReplayedOffsets.of(null, 0);
+        replayed.add(0);
+        replayed.passOver(1, 2);
+        replayed.passOver(3, 4);
+        replayed.add(4);
+        replayed.passOver(5, 6);
+        assertEquals(new OffsetAndMetadata(2, "replayed:3-5"), replayed.commit());
+        replayed.add(2);
+        assertEquals(new OffsetAndMetadata(6, "replayed:"), replayed.commit(), "one offset once nothing is left");
+    }
+
+    @Test
+    void shouldPassOverARangeStartingBelowTheOffset() {
+        ReplayedOffsets replayed = ReplayedOffsets.of(new OffsetAndMetadata(3, "replayed:5,9"), 0);
+        replayed.passOver(0, 6);
+        assertEquals(new OffsetAndMetadata(6, "replayed:9"), replayed.commit());
+    }
 }

@@ -115,7 +115,7 @@ public final class ProcessorApp implements AutoCloseable {
 
     /**
      * RocksDB's off-heap memory, which the JVM's meters do not see: the shared block cache's use and its size
-     * (stays 0 when {@code rocksdb.config.setter} replaces the service's own).
+     * (the use stays 0 when {@code rocksdb.config.setter} replaces the service's own, which then owns the cache).
      */
     private static List<Meter> rocksDbMeters(ProcessorConfig config, MeterRegistry registry) {
         long cacheBytes = config.rocksDbBlockCacheBytes();

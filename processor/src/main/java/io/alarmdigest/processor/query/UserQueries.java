@@ -98,7 +98,12 @@ public final class UserQueries {
 
     /** Answers {@code kind} for {@code userId}; {@code forwarded}: asked by another instance, answer from here. */
     public Answer answer(Kind kind, String userId, boolean forwarded) {
-        KeyQueryMetadata owner = streams.queryMetadataForKey(DigestTopology.ALARM_STORE, userId, USER_KEYS);
+        KeyQueryMetadata owner;
+        try {
+            owner = streams.queryMetadataForKey(DigestTopology.ALARM_STORE, userId, USER_KEYS);
+        } catch (IllegalStateException notRunning) { // StreamsNotStartedException is one
+            return Answer.error(503, "the processor is " + streams.state() + ", not answering queries");
+        }
         if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
             return Answer.error(503, "no instance owns the user's partition yet (the processor is starting or "
                 + "rebalancing, state " + streams.state() + "); ask again");
