@@ -207,6 +207,22 @@ class LauncherIT {
         assertTrue(noTime.err().contains("--timeout"), noTime.err());
     }
 
+    @Test
+    void shouldSayWhichServerDidNotAnswerWithExitCodeOne() {
+        int nobody = Ports.free();
+        Run pending = run("pending", "--user", "u1", "--processor", "http://127.0.0.1:" + nobody, "--timeout", "1");
+        assertEquals(Launcher.UNAVAILABLE, pending.code(), pending.err());
+        assertTrue(pending.err().contains("the processor at http://127.0.0.1:" + nobody + " did not answer"),
+            pending.err());
+        Run badUrl = run("alarms", "--user", "u1", "--processor", "127.0.0.1:9400");
+        assertEquals(Launcher.BAD_SETTINGS, badUrl.code(), badUrl.err());
+        assertTrue(badUrl.err().contains("--processor must be http://host:port"), badUrl.err());
+
+        Run list = run("dlq", "list", "--set", "bootstrap.servers=127.0.0.1:" + nobody, "--timeout", "1");
+        assertEquals(Launcher.UNAVAILABLE, list.code(), list.err());
+        assertTrue(list.err().contains("alarm-digest-dlq") && list.err().contains("bootstrap.servers"), list.err());
+    }
+
     /** The command as a user runs it: its own JVM, the shipped log configuration, every byte of stdout and stderr. */
     private static Run runAsProcess(String... args) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of(
