@@ -16,9 +16,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
@@ -71,9 +68,7 @@ final class Settings {
     /** Kafka Streams' settings and the Kafka clients'. */
     static Set<String> kafkaKeys() {
         Set<String> keys = new TreeSet<>(StreamsConfig.configDef().names());
-        keys.addAll(ProducerConfig.configNames());
-        keys.addAll(ConsumerConfig.configNames());
-        keys.addAll(AdminClientConfig.configNames());
+        keys.addAll(BridgeConfig.KAFKA_CLIENT_SETTINGS);
         return keys;
     }
 

@@ -152,8 +152,8 @@ public final class BridgeConfig extends AbstractConfig {
         .define(SHUTDOWN_TIMEOUT_MS, Type.LONG, 30_000L, Range.atLeast(0), Importance.LOW,
             "How long a graceful stop may take: in-flight messages are finished, acknowledged or committed.");
 
-    /** The settings of the Kafka clients the bridges pass settings on to. */
-    private static final Set<String> KAFKA_CLIENT_SETTINGS = kafkaClientSettings();
+    /** The settings of the Kafka clients (producer, consumer, admin) the bridges pass settings on to. */
+    public static final Set<String> KAFKA_CLIENT_SETTINGS = kafkaClientSettings();
 
     private final TopicSettings topics;
     private final NatsSettings nats;

@@ -97,16 +97,16 @@ public final class NatsConnections {
                     throw new IllegalStateException("NATS " + role + " at " + redacted(config) + ": " + permanent);
                 }
                 Duration wait = backoff.next();
+                String why = ConnectFailures.describe(e, problems.connectFailure());
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw new UnreachableException("no NATS server answered at " + redacted(config) + " within "
-                        + giveUpAfter.toSeconds() + " s (" + ConnectFailures.describe(e, problems.connectFailure())
-                        + "): is it running, and is " + NatsSettings.URLS + " right?");
+                        + giveUpAfter.toSeconds() + " s (" + why + "): is it running, and is " + NatsSettings.URLS
+                        + " right?");
                 }
                 wait = Duration.ofNanos(Math.min(wait.toNanos(), left));
                 String notYet = "NATS {} at {} not reachable yet ({}); trying again in {} ms";
-                Object[] args = {role, redacted(config), ConnectFailures.describe(e, problems.connectFailure()),
-                    wait.toMillis()};
+                Object[] args = {role, redacted(config), why, wait.toMillis()};
                 if (giveUpAfter == null) {
                     waiting.warn("connect", notYet, args);
                 } else {

@@ -2,18 +2,13 @@ package io.alarmdigest.processor.app;
 
 import io.alarmdigest.kafka.RecordLimits;
 import io.alarmdigest.kafka.TopicProvisioner;
-import io.alarmdigest.processor.config.BoundedMemoryRocksDbConfig;
 import io.alarmdigest.processor.config.ProcessorConfig;
 import io.alarmdigest.processor.query.UserQueries;
 import io.alarmdigest.processor.topology.DigestTopology;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
@@ -38,15 +33,12 @@ public final class ProcessorApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final ProcessorMeters meters;
     private final UserQueries queries;
-    private final Runnable removeMemoryMeters;
 
-    private ProcessorApp(ProcessorConfig config, KafkaStreams streams, ProcessorMeters meters, UserQueries queries,
-                         Runnable removeMemoryMeters) {
+    private ProcessorApp(ProcessorConfig config, KafkaStreams streams, ProcessorMeters meters, UserQueries queries) {
         this.config = config;
         this.streams = streams;
         this.meters = meters;
         this.queries = queries;
-        this.removeMemoryMeters = removeMemoryMeters;
     }
 
     /** How long an instance waits for another to answer a forwarded query. */
@@ -86,8 +78,7 @@ public final class ProcessorApp implements AutoCloseable {
             throw TopicProvisioner.failed(e);
         }
         KafkaStreams streams = new KafkaStreams(DigestTopology.build(config), props);
-        ProcessorMeters meters = new ProcessorMeters(streams, registry);
-        List<Meter> memory = rocksDbMeters(config, registry);
+        ProcessorMeters meters = new ProcessorMeters(streams, registry, config);
         streams.setUncaughtExceptionHandler(new FailureBudget(Time.SYSTEM));
         streams.setStateListener((now, before) -> {
             LOG.info("Processor {} -> {}", before, now);
@@ -100,7 +91,6 @@ public final class ProcessorApp implements AutoCloseable {
         } catch (RuntimeException e) {
             streams.close(Duration.ZERO);
             meters.close();
-            memory.forEach(registry::remove);
             throw e;
         }
         LOG.info("Processor started: application {}, {} -> {}, dead letters to {}",
@@ -110,26 +100,7 @@ public final class ProcessorApp implements AutoCloseable {
         HostInfo self = server == null || server.toString().isBlank() ? null
             : HostInfo.buildFromEndpoint(server.toString());
         return new ProcessorApp(config, streams, meters,
-            new UserQueries(streams, self, config.alarmRetentionMs(), QUERY_TIMEOUT), () -> memory.forEach(registry::remove));
-    }
-
-    /**
-     * RocksDB's off-heap memory, which the JVM's meters do not see: the shared block cache's use and its size
-     * (the use stays 0 when {@code rocksdb.config.setter} replaces the service's own, which then owns the cache).
-     */
-    private static List<Meter> rocksDbMeters(ProcessorConfig config, MeterRegistry registry) {
-        long cacheBytes = config.rocksDbBlockCacheBytes();
-        long writeBufferBytes = config.rocksDbWriteBufferBytes();
-        return List.of(
-            Gauge.builder("alarm.digest.processor.rocksdb.block.cache.usage",
-                    () -> BoundedMemoryRocksDbConfig.blockCacheUsage(cacheBytes, writeBufferBytes))
-                .baseUnit(BaseUnits.BYTES)
-                .description("Bytes in RocksDB's shared block cache, memtables included")
-                .register(registry),
-            Gauge.builder("alarm.digest.processor.rocksdb.block.cache.capacity", () -> cacheBytes)
-                .baseUnit(BaseUnits.BYTES)
-                .description("The size of RocksDB's shared block cache (rocksdb.block.cache.bytes)")
-                .register(registry));
+            new UserQueries(streams, self, config.alarmRetentionMs(), QUERY_TIMEOUT));
     }
 
     private static void warnOnWeakenedGuarantees(Properties props) {
@@ -175,7 +146,6 @@ public final class ProcessorApp implements AutoCloseable {
             LOG.warn("Processor did not stop within {}; uncommitted work will be redone on the next start", timeout);
         }
         meters.close();
-        removeMemoryMeters.run();
     }
 
     @Override

@@ -1,14 +1,19 @@
 package io.alarmdigest.processor.app;
 
+import io.alarmdigest.processor.config.BoundedMemoryRocksDbConfig;
+import io.alarmdigest.processor.config.ProcessorConfig;
 import io.alarmdigest.processor.topology.ProcessorMetrics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.config.MeterFilter;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -63,8 +68,24 @@ final class ProcessorMeters implements AutoCloseable {
     private record Exported(Metric metric, Meter meter) {
     }
 
-    ProcessorMeters(KafkaStreams streams, MeterRegistry registry) {
+    /** RocksDB's memory: meters of their own, registered once, removed on close. */
+    private final List<Meter> fixed = new ArrayList<>();
+
+    ProcessorMeters(KafkaStreams streams, MeterRegistry registry, ProcessorConfig config) {
         this(streams::metrics, registry, new KafkaStreamsMetrics(streams), true);
+        long cacheBytes = config.rocksDbBlockCacheBytes();
+        long writeBufferBytes = config.rocksDbWriteBufferBytes();
+        // RocksDB's off-heap memory, which the JVM's meters do not see: the shared block cache's use (0 when
+        // rocksdb.config.setter replaces the service's own, which then owns the cache) and its size.
+        fixed.add(Gauge.builder("alarm.digest.processor.rocksdb.block.cache.usage",
+                () -> BoundedMemoryRocksDbConfig.blockCacheUsage(cacheBytes, writeBufferBytes))
+            .baseUnit(BaseUnits.BYTES)
+            .description("Bytes in RocksDB's shared block cache, memtables included")
+            .register(registry));
+        fixed.add(Gauge.builder("alarm.digest.processor.rocksdb.block.cache.capacity", () -> cacheBytes)
+            .baseUnit(BaseUnits.BYTES)
+            .description("The size of RocksDB's shared block cache (rocksdb.block.cache.bytes)")
+            .register(registry));
     }
 
     /**
@@ -167,5 +188,7 @@ final class ProcessorMeters implements AutoCloseable {
         }
         exported.values().forEach(e -> registry.remove(e.meter()));
         exported.clear();
+        fixed.forEach(registry::remove);
+        fixed.clear();
     }
 }
