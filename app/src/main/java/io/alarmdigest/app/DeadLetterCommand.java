@@ -134,15 +134,18 @@ final class DeadLetterCommand implements Callable<Integer> {
             return end;
         }
 
-        /** Where reading starts: each partition's first letter, or its first written at or after {@code --since}. */
-        Map<TopicPartition, Long> start(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions,
+        /**
+         * Where reading starts: each partition's {@code beginning} (its first offset), or its first letter written at
+         * or after {@code --since}.
+         */
+        Map<TopicPartition, Long> start(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> beginning,
                                         Duration timeout) {
-            Map<TopicPartition, Long> start = new HashMap<>(consumer.beginningOffsets(partitions, timeout));
+            Map<TopicPartition, Long> start = new HashMap<>(beginning);
             if (since != null) {
                 long fromMs = since(since, Instant.now()).toEpochMilli();
                 Map<TopicPartition, Long> times = new HashMap<>();
-                partitions.forEach(partition -> times.put(partition, fromMs));
-                Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+                beginning.keySet().forEach(partition -> times.put(partition, fromMs));
+                Map<TopicPartition, Long> end = consumer.endOffsets(beginning.keySet(), timeout);
                 consumer.offsetsForTimes(times, timeout).forEach((partition, found) ->
                     start.put(partition, found == null ? end.get(partition) : found.offset()));
             }
@@ -276,7 +279,8 @@ final class DeadLetterCommand implements Callable<Integer> {
             long[] printed = {0};
             try (AutoCloseable quiet = client.quietLogs();
                  KafkaConsumer<byte[], byte[]> consumer = consumer(config, null)) {
-                Map<TopicPartition, Long> start = start(consumer, partitions(consumer, topic, timeout), timeout);
+                Map<TopicPartition, Long> start = start(consumer,
+                    consumer.beginningOffsets(partitions(consumer, topic, timeout), timeout), timeout);
                 read(consumer, topic, start, timeout, letter -> {
                     if (filter.test(letter)) {
                         out.println(letter.json());
@@ -323,7 +327,7 @@ final class DeadLetterCommand implements Callable<Integer> {
                     replayed.put(partition, ReplayedOffsets.of(committed.get(partition), beginning.get(partition)));
                 }
                 // From the start (or --since), not from the group's offset: what was replayed before is counted too.
-                Map<TopicPartition, Long> start = start(consumer, partitions, timeout);
+                Map<TopicPartition, Long> start = start(consumer, beginning, timeout);
                 Map<TopicPartition, Long> next = new HashMap<>(start);
                 Map<TopicPartition, Long> end = read(consumer, topic, start, timeout, letter -> {
                     TopicPartition partition = new TopicPartition(topic, letter.partition());
